@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+DEMO_PEOPLE ?= 3000
+DEMO_SEED ?= 42
+LANDING ?= data/landing
+WAREHOUSE ?= data/warehouse.duckdb
+
+.PHONY: run test install demo docs docs-serve server deploy bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' \
+		|| { echo "error: $(VENV) is not Python 3.11: remove it and set PYTHON=/path/to/python3.11"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(LANDING)/truth.csv: | $(STAMP)
+	$(BIN)/python -m connectors.demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(LANDING) --overwrite
+
+demo: $(LANDING)/truth.csv
+
+run: $(STAMP) $(LANDING)/truth.csv
+	$(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+docs: $(STAMP)
+	cd dbt_project && DUCKDB_PATH=$(abspath $(WAREHOUSE)) ../$(BIN)/dbt docs generate --profiles-dir .
+
+docs-serve: docs
+	cd dbt_project && ../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080
+
+server: $(STAMP)
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+deploy: $(STAMP)
+	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect deploy --all
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_demo
+
+clean:
+	rm -rf data/landing data/warehouse.duckdb data/outbox dbt_project/target .prefect

@@ -1,0 +1,145 @@
+"""File readers shared by the sources. Each yields `Item`s and never raises on bad content:
+what cannot be read becomes an Item with an error that names the line, row or field."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+
+from .landing import Item
+
+SNIFF_BYTES = 1 << 16
+_BOM_UTF8 = b"\xef\xbb\xbf"
+
+
+def json_lines(path: Path) -> Iterator[Item]:
+    """One JSON object per line; blank lines are ignored."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            text = line.decode("utf-8", errors="replace")
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield Item(number, text=text, error=f"invalid JSON on line {number}: {exc}")
+                continue
+            if not isinstance(record, dict):
+                yield Item(number, text=text, error=f"line {number} is a JSON {type(record).__name__}, not an object")
+                continue
+            yield Item(number, record=record, text=text)
+
+
+def json_document(path: Path) -> Iterator[Item]:
+    """A JSON array of objects, a single object, or JSON Lines (detected from the content)."""
+    data = path.read_bytes()
+    body = data.lstrip(_BOM_UTF8).lstrip()
+    if not body:
+        return
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if body[:1] == b"{" and b"\n" in body.strip():
+            yield from json_lines(path)
+            return
+        yield Item(0, text=body[:2000].decode("utf-8", "replace"),
+                   error=f"not valid JSON ({exc}); if the file was cut off, export it again")
+        return
+    if isinstance(parsed, dict):
+        parsed = [parsed]
+    if not isinstance(parsed, list):
+        yield Item(0, text=body[:2000].decode("utf-8", "replace"),
+                   error=f"expected a JSON array of objects or one object, found a {type(parsed).__name__}")
+        return
+    for position, record in enumerate(parsed, start=1):
+        if isinstance(record, dict):
+            yield Item(position, record=record)
+        else:
+            yield Item(position, text=orjson.dumps(record).decode(),
+                       error=f"array element {position} is a JSON {type(record).__name__}, not an object")
+
+
+def detect_encoding(path: Path) -> str:
+    """'utf-8-sig' for a BOM, 'utf-8' when the start decodes as UTF-8, otherwise 'cp932' (Windows Shift_JIS)."""
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith(_BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a multi-byte character cut by the sniff window
+            return "utf-8"
+        return "cp932"
+
+
+def looks_binary(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    return head.count(b"\x00") > max(8, len(head) // 100)
+
+
+def _without_nul(lines: Iterator[str]) -> Iterator[str]:
+    # the csv module stops the whole file at a NUL byte; mark the row instead so only it is quarantined
+    for line in lines:
+        yield line.replace("\x00", "\ufffe") if "\x00" in line else line
+
+
+def csv_rows(path: Path, delimiter: str | None = None) -> Iterator[Item]:
+    """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name."""
+    if looks_binary(path):
+        yield Item(0, error="binary content, not CSV text: export the file again as CSV (UTF-8 or Shift_JIS)")
+        return
+    encoding = detect_encoding(path)
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    with open(path, encoding=encoding, errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(_without_nul(fh), delimiter=delimiter)
+        try:
+            headers = next(reader)
+        except StopIteration:
+            return
+        headers = [h.strip() for h in headers]
+        width = len(headers)
+        row_number = 1
+        for row in reader:
+            row_number += 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            text = delimiter.join(row)
+            if len(row) != width:
+                yield Item(row_number, text=_printable(text),
+                           error=f"row {row_number} has {len(row)} fields, the header has {width}")
+                continue
+            bad = _bad_field(headers, row, encoding)
+            if bad:
+                yield Item(row_number, text=_printable(text), error=f"row {row_number}: {bad}")
+                continue
+            yield Item(row_number, record=dict(zip(headers, row)))
+
+
+def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
+    for header, value in zip(headers, row):
+        if "\ufffe" in value:
+            return f"field {header} contains a NUL byte"
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            return f"field {header} has bytes that are not valid {encoding} (mixed encodings in one file?)"
+    return None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\ufffe", "\\x00")
+
+
+def csv_headers(path: Path) -> list[str]:
+    encoding = detect_encoding(path)
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        first = next(csv.reader(io.StringIO(fh.readline()), delimiter=delimiter), [])
+    return [h.strip() for h in first]

@@ -1,0 +1,1 @@
+"""SendGrid sink: nurture mail request bodies, the send ledger and the outbox."""

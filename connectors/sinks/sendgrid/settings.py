@@ -1,0 +1,30 @@
+"""Settings of the SendGrid sink. Defaults are for the demo (outbox mode); production values come from
+environment variables, so no credential or address is ever committed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    # Japan's Act on Specified Electronic Mail: every marketing mail names the sender, gives a postal
+    # address and a working unsubscribe. The template receives these as dynamic data.
+    from_email: str = field(default_factory=lambda: _env("CRM_SENDER_EMAIL", "recruiting@example.co.jp"))
+    from_name: str = field(default_factory=lambda: _env("CRM_SENDER_NAME", "株式会社サンプル技研 採用チーム"))
+    postal_address: str = field(default_factory=lambda: _env(
+        "CRM_SENDER_ADDRESS", "〒150-0002 東京都渋谷区渋谷2-1-1 サンプルビル 5F"))
+    unsubscribe_group_id: int = field(default_factory=lambda: int(_env("SENDGRID_UNSUBSCRIBE_GROUP_ID", "4321")))
+    nurture_template_id: str = field(default_factory=lambda: _env("SENDGRID_NURTURE_TEMPLATE_ID", "d-00000000000000000000000000000001"))
+    careers_url: str = field(default_factory=lambda: _env("CRM_CAREERS_URL", "https://example.co.jp/careers"))
+
+
+@dataclass(frozen=True)
+class NurtureSettings:
+    batch_size: int = 1000  # SendGrid's limit: 1000 personalizations per request
+    frequency_cap_days: int = 14  # at most one nurture mail per person in this many days, across campaigns

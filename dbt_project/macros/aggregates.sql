@@ -1,0 +1,24 @@
+{#- A stable short hash id: prefix + the first 16 hex digits of md5(text). -#}
+{% macro hash_id(prefix, expr) -%}
+    {{ return(adapter.dispatch('hash_id', 'recruiting_crm')(prefix, expr)) }}
+{%- endmacro %}
+
+{% macro default__hash_id(prefix, expr) -%}
+    '{{ prefix }}' || substr(md5({{ expr }}), 1, 16)
+{%- endmacro %}
+
+{#- Sorted, de-duplicated, comma-separated list of values in a group. -#}
+{% macro list_distinct(expr) -%}
+    {{ return(adapter.dispatch('list_distinct', 'recruiting_crm')(expr)) }}
+{%- endmacro %}
+
+{% macro default__list_distinct(expr) -%}
+    string_agg(distinct {{ expr }}, ', ' order by {{ expr }})
+{%- endmacro %}
+
+{#- The latest non-null value of a column within a window partition ordered newest first. -#}
+{% macro latest_value(expr, partition_by, order_by) -%}
+    first_value({{ expr }} ignore nulls) over (
+        partition by {{ partition_by }} order by {{ order_by }}
+        rows between unbounded preceding and unbounded following)
+{%- endmacro %}

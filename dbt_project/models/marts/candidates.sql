@@ -1,0 +1,105 @@
+{#- contract: one row per candidate_id. The golden record: for each field, the value from the most
+    trusted source that has one (the ATS, then agencies, then job boards), the most recent first; for
+    email, phone and consent, simply the most recent value stated. -#}
+
+with records as (
+    select unioned.*, clustered.candidate_id
+    from {{ ref('int_candidate_records_unioned') }} as unioned
+    inner join {{ ref('int_candidate_records_clustered') }} as clustered
+        on clustered.record_key = unioned.record_key
+),
+
+job_families as (
+    select * from {{ ref('job_type_families') }}
+),
+
+{%- set by_trust = "source_trust_rank, record_date desc, record_key" %}
+{%- set by_recency = "record_date desc, source_trust_rank, record_key" %}
+
+survivors as (
+    select distinct
+        candidate_id,
+        {{ latest_value('family_name', 'candidate_id', by_trust) }} as family_name,
+        {{ latest_value('given_name', 'candidate_id', by_trust) }} as given_name,
+        {{ latest_value('family_name_kana', 'candidate_id', by_trust) }} as family_name_kana,
+        {{ latest_value('given_name_kana', 'candidate_id', by_trust) }} as given_name_kana,
+        {{ latest_value('birth_date', 'candidate_id', by_trust) }} as birth_date,
+        {{ latest_value('gender', 'candidate_id', by_trust) }} as gender,
+        {{ latest_value('email', 'candidate_id', by_recency) }} as email,
+        {{ latest_value('phone', 'candidate_id', by_recency) }} as phone,
+        {{ latest_value('prefecture', 'candidate_id', by_recency) }} as prefecture,
+        {{ latest_value('desired_job_type', 'candidate_id', by_recency) }} as desired_job_type,
+        {{ latest_value('years_experience', 'candidate_id', by_recency) }} as years_experience,
+        {{ latest_value('skills', 'candidate_id', by_recency) }} as skills,
+        {{ latest_value('is_marketing_opt_in', 'candidate_id', by_recency) }} as is_marketing_opt_in,
+        {{ latest_value("case when is_marketing_opt_in is not null then source end", 'candidate_id', by_recency) }}
+            as marketing_consent_source,
+        {{ latest_value("case when is_marketing_opt_in is not null then marketing_opt_in_date end", 'candidate_id', by_recency) }}
+            as marketing_consent_date,
+        {{ latest_value('has_relay_consent', 'candidate_id', by_recency) }} as has_relay_consent,
+        {{ latest_value("case when has_relay_consent is not null then source end", 'candidate_id', by_recency) }}
+            as relay_consent_source
+    from records
+),
+
+record_stats as (
+    select
+        candidate_id,
+        count(*) as source_record_count,
+        count(distinct source) as source_count,
+        {{ list_distinct('source') }} as sources,
+        min(record_date) as first_seen_date,
+        max(record_date) as last_seen_date
+    from records
+    group by candidate_id
+),
+
+application_stats as (
+    select
+        candidate_id,
+        count(*) as application_count,
+        max(case when status = 'hired' then 1 else 0 end) = 1 as is_hired,
+        max(case when status = 'rejected' then 1 else 0 end) = 1 as has_been_rejected,
+        max(case when status = 'declined' then 1 else 0 end) = 1 as has_declined,
+        max(case when status in ('rejected', 'declined') then closed_at end) as last_closed_at,
+        max(applied_at) as last_applied_at
+    from {{ ref('applications') }}
+    group by candidate_id
+)
+
+select
+    survivors.candidate_id,
+    trim(coalesce(survivors.family_name, '') || ' ' || coalesce(survivors.given_name, '')) as display_name,
+    survivors.family_name,
+    survivors.given_name,
+    survivors.family_name_kana,
+    survivors.given_name_kana,
+    survivors.birth_date,
+    survivors.gender,
+    survivors.email,
+    survivors.phone,
+    survivors.prefecture,
+    survivors.desired_job_type,
+    job_families.job_family,
+    survivors.years_experience,
+    survivors.skills,
+    coalesce(survivors.is_marketing_opt_in, false) as is_marketing_opt_in,
+    survivors.marketing_consent_source,
+    survivors.marketing_consent_date,
+    coalesce(survivors.has_relay_consent, false) as has_relay_consent,
+    survivors.relay_consent_source,
+    record_stats.source_record_count,
+    record_stats.source_count,
+    record_stats.sources,
+    record_stats.first_seen_date,
+    record_stats.last_seen_date,
+    coalesce(application_stats.application_count, 0) as application_count,
+    coalesce(application_stats.is_hired, false) as is_hired,
+    coalesce(application_stats.has_been_rejected, false) as has_been_rejected,
+    coalesce(application_stats.has_declined, false) as has_declined,
+    application_stats.last_closed_at,
+    application_stats.last_applied_at
+from survivors
+inner join record_stats on record_stats.candidate_id = survivors.candidate_id
+left join application_stats on application_stats.candidate_id = survivors.candidate_id
+left join job_families on job_families.job_type_label = trim(survivors.desired_job_type)

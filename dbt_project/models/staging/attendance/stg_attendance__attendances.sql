@@ -1,0 +1,20 @@
+with source as (
+    select * from {{ source('attendance', 'event_attendance') }}
+),
+
+latest as (
+    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
+    from source
+)
+
+select
+    source_record_id as attendance_id,
+    {{ try_cast_as(json_str('record', '$.event_date'), 'date') }} as event_date,
+    {{ json_str('record', '$.event_name') }} as event_name,
+    {{ blank_to_null(json_str('record', '$.name')) }} as attendee_name,
+    {{ normalize_email(json_str('record', '$.email')) }} as email,
+    lower(coalesce({{ json_str('record', '$.attended') }}, '')) in ('true', 'yes', '1', '出席') as has_attended,
+    load_id,
+    loaded_at
+from latest
+where version_rank = 1

@@ -1,0 +1,50 @@
+with source as (
+    select * from {{ source('greenhouse', 'greenhouse_candidates') }}
+),
+
+latest as (
+    -- merge semantics: the newest landed version of each candidate id wins
+    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
+    from source
+),
+
+renamed as (
+    select
+        -- ids
+        'greenhouse' as source,
+        source_record_id,
+        load_id,
+        loaded_at,
+
+        -- names
+        {{ blank_to_null(json_str('record', '$.last_name')) }} as family_name,
+        {{ blank_to_null(json_str('record', '$.first_name')) }} as given_name,
+        {{ blank_to_null(json_str('record', '$.keyed_custom_fields.name_kana.value')) }} as name_kana,
+
+        -- contact
+        {{ blank_to_null(json_str('record', '$.email_addresses[0].value')) }} as email_raw,
+        {{ blank_to_null(json_str('record', '$.phone_numbers[0].value')) }} as phone_raw,
+        {{ blank_to_null(json_str('record', '$.addresses[0].value')) }} as address_raw,
+
+        -- profile
+        {{ blank_to_null(json_str('record', '$.keyed_custom_fields.birth_date.value')) }} as birth_date_raw,
+        {{ blank_to_null(json_str('record', '$.keyed_custom_fields.desired_job_type.value')) }} as desired_job_type,
+        {{ try_cast_as(json_str('record', '$.keyed_custom_fields.years_experience.value'), 'integer') }} as years_experience,
+        {{ json_str('record', '$.tags') }} as tags_json,
+
+        -- consent
+        coalesce(
+            {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in.value'), 'boolean') }},
+            {{ try_cast_as(json_str('record', '$.can_email'), 'boolean') }}
+        ) as is_marketing_opt_in,
+        {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in_at.value'), 'date') }} as marketing_opt_in_date,
+        {{ try_cast_as(json_str('record', '$.keyed_custom_fields.career_relay_consent.value'), 'boolean') }} as has_relay_consent,
+
+        -- timestamps
+        {{ iso_to_utc_timestamp(json_str('record', '$.created_at')) }} as created_at,
+        {{ iso_to_utc_timestamp(json_str('record', '$.updated_at')) }} as updated_at
+    from latest
+    where version_rank = 1
+)
+
+select * from renamed

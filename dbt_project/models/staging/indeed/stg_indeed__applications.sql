@@ -1,0 +1,39 @@
+with source as (
+    select * from {{ source('indeed', 'indeed_applications') }}
+),
+
+latest as (
+    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
+    from source
+),
+
+renamed as (
+    select
+        'indeed' as source,
+        source_record_id,
+        load_id,
+        loaded_at,
+        {{ blank_to_null(json_str('record', '$.applicant.fullName')) }} as full_name,
+        {{ blank_to_null(json_str('record', '$.applicant.resume.json.lastName')) }} as family_name_hint,
+        {{ blank_to_null(json_str('record', '$.applicant.resume.json.firstName')) }} as given_name_hint,
+        {{ blank_to_null(json_str('record', '$.applicant.email')) }} as email_raw,
+        {{ blank_to_null(json_str('record', '$.applicant.phoneNumber')) }} as phone_raw,
+        {{ blank_to_null(json_str('record', '$.applicant.resume.json.location.city')) }} as location_raw,
+        {{ blank_to_null(json_str('record', '$.applicant.resume.json.headline')) }} as headline,
+        {{ blank_to_null(json_str('record', '$.applicant.resume.json.skills')) }} as skills_raw,
+        {{ blank_to_null(json_str('record', '$.locale')) }} as locale,
+        {{ blank_to_null(json_str('record', '$.job.jobMeta')) }} as job_id,
+        {{ blank_to_null(json_str('record', '$.job.jobTitle')) }} as job_title,
+        {{ blank_to_null(json_str('record', '$.questionsAndAnswers[0].answer')) }} as marketing_answer,
+        {{ epoch_ms_to_timestamp(json_str('record', '$.appliedOnMillis')) }} as applied_at
+    from latest
+    where version_rank = 1
+)
+
+select
+    *,
+    case
+        when marketing_answer in ('はい', 'yes', 'Yes', 'YES', 'true') then true
+        when marketing_answer in ('いいえ', 'no', 'No', 'NO', 'false') then false
+    end as is_marketing_opt_in
+from renamed

@@ -1,0 +1,24 @@
+with source as (
+    select * from {{ source('jobs', 'job_postings') }}
+),
+
+latest as (
+    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
+    from source
+)
+
+select
+    source_record_id as job_id,
+    {{ json_str('record', '$.title') }} as job_title,
+    {{ json_str('record', '$.occupationalCategory') }} as job_family,
+    {{ json_str('record', '$.skills') }} as skills_raw,
+    {{ json_str('record', '$.jobLocation.address.addressRegion') }} as prefecture,
+    {{ json_str('record', '$.jobLocation.address.addressLocality') }} as locality,
+    {{ json_str('record', '$.employmentType') }} as employment_type,
+    {{ try_cast_as(json_str('record', '$.experienceRequirements.monthsOfExperience'), 'integer') }} as min_experience_months,
+    {{ try_cast_as(json_str('record', '$.datePosted'), 'date') }} as posted_date,
+    {{ iso_to_utc_timestamp(json_str('record', '$.validThrough')) }} as valid_through_at,
+    load_id,
+    loaded_at
+from latest
+where version_rank = 1

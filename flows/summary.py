@@ -1,0 +1,85 @@
+"""The end-of-run summary, for people (terminal) and for the Prefect UI (markdown artifact).
+It holds counts only, never a name, email address or phone number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connectors.common.warehouse import connect
+
+WAREHOUSE_COUNTS = {
+    "candidate_records": "select count(*) from marts.candidate_crosswalk",
+    "candidates": "select count(*) from marts.candidates",
+    "nurture_audience": "select count(*) from marts.nurture_audience",
+    "suppressed_addresses": "select count(*) from marts.email_suppressions",
+    "quarantined_total": "select count(*) from audit.quarantine",
+    "outbox_messages_total": "select count(*) from outbox.send_ledger",
+}
+LANDED_BY_SOURCE = "select source, sum(records_landed) from audit.loads where status = 'loaded' group by source"
+
+
+def read_warehouse_counts(warehouse: str) -> dict[str, int]:
+    counts = {}
+    with connect(warehouse, read_only=True) as con:
+        for name, sql in WAREHOUSE_COUNTS.items():
+            counts[name] = con.execute(sql).fetchone()[0]
+        for source, landed in con.execute(LANDED_BY_SOURCE).fetchall():
+            counts[f"landed:{source}"] = int(landed or 0)
+    return counts
+
+
+@dataclass
+class RunSummary:
+    ingest: object
+    build: object
+    send: object
+    outbox_dir: str
+    warehouse: dict[str, int] = field(default_factory=dict)
+
+    def _source_rows(self):
+        for source, t in sorted(self.ingest.by_source.items()):
+            total = self.warehouse.get(f"landed:{source}", 0)
+            yield source, t.files_loaded, t.files_skipped, t.records_read, t.records_landed, t.records_quarantined, total
+
+    def _gate_rows(self):
+        for report in self.build.gates:
+            failed = len(report.blocking_failures)
+            for suite, rows in report.rows_checked.items():
+                suite_outcomes = [o for o in report.outcomes if o.suite == suite]
+                passed = sum(o.success for o in suite_outcomes)
+                yield suite, rows, f"{passed}/{len(suite_outcomes)}", failed
+
+    def text(self) -> str:
+        w = self.warehouse
+        lines = ["Records per source (new files this run; all landed so far):"]
+        lines.append(f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
+                     f" {'in warehouse':>12}")
+        for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
+            lines.append(f"  {source:32} {loaded:>5} {skipped:>7} {read:>9,} {landed:>9,} {quarantined:>11,} {total:>12,}")
+        if not self.ingest.load_ids:
+            lines.append("  no new files: 0 records loaded")
+        merged = w.get("candidate_records", 0) - w.get("candidates", 0)
+        lines.append(f"Candidates after merging: {w.get('candidates', 0):,} people from "
+                     f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged)")
+        gates = ", ".join(f"{suite} {ratio}" for suite, _, ratio, _ in self._gate_rows())
+        lines.append(f"Quality gates passed: {gates}")
+        s = self.send
+        lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
+                     f" ({s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
+                     f" {w.get('suppressed_addresses', 0):,} suppressed addresses)")
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        w = self.warehouse
+        out = ["## Pipeline run", "", "| source | files | skipped | read | landed | quarantined | in warehouse |",
+               "|---|---:|---:|---:|---:|---:|---:|"]
+        for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
+            out.append(f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} |")
+        out += ["", f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records", "",
+                "| gate suite | rows | expectations passed |", "|---|---:|---:|"]
+        for suite, rows, ratio, _ in self._gate_rows():
+            out.append(f"| {suite} | {rows:,} | {ratio} |")
+        s = self.send
+        out += ["", f"**Outbox:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
+                    f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"]
+        return "\n".join(out)
