@@ -13,7 +13,7 @@ DEMO_SEED ?= 42
 LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test install demo docs docs-serve server deploy bench clean
+.PHONY: run test install demo docs docs-serve server worker deploy bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,11 +43,19 @@ docs: $(STAMP)
 docs-serve: docs
 	cd dbt_project && ../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080
 
-server: $(STAMP)
+PREFECT_LOCAL_API := http://127.0.0.1:4200/api
+
+server: $(STAMP)  ## a local Prefect server; the UI is on http://127.0.0.1:4200
 	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
 
-deploy: $(STAMP)
-	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect deploy --all
+worker: $(STAMP)  ## a process worker for the deployments (run beside `make server`)
+	PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)} $(BIN)/prefect worker start --pool crm-process
+
+deploy: $(STAMP)  ## register every deployment in prefect.yaml with the server
+	export PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)}; \
+	$(BIN)/prefect work-pool inspect crm-process >/dev/null 2>&1 \
+		|| $(BIN)/prefect work-pool create crm-process --type process; \
+	$(BIN)/prefect --no-prompt deploy --all
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_demo

@@ -17,7 +17,7 @@ WARNING = {"severity": "warning"}
 class GateSuite:
     name: str
     description: str
-    query: str  # DuckDB SQL that gives the DataFrame to validate; aggregate in DuckDB where the check allows
+    query: str  # DuckDB SQL giving the DataFrame to validate; aggregate in DuckDB where the check allows
 
     def expectations(self):
         return SUITE_EXPECTATIONS[self.name]()
@@ -62,11 +62,11 @@ def _nurture_audience():
 def _greenhouse_raw():
     import great_expectations.expectations as gxe
 
-    # one row per landed Greenhouse candidate, with the keys a candidate object must carry
+    # one row per Greenhouse candidate; each column says whether the object has that required key
+    required = {**BLOCKING, "check": "required_key"}
     return [
-        gxe.ExpectColumnValuesToBeInSet(column="has_email_addresses", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="has_phone_numbers", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="has_names", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column=key, value_set=[True], meta=required)
+        for key in ("email_addresses", "phone_numbers", "first_name", "last_name")
     ]
 
 
@@ -80,14 +80,20 @@ SUITE_EXPECTATIONS = {
 SUITES = (
     GateSuite(
         "raw_greenhouse_candidates",
-        "Greenhouse candidate objects carry the documented keys (schema drift is caught by name).",
+        "Greenhouse candidate objects carry the documented keys (schema drift is caught by name). Checks the "
+        "latest landed version of every candidate, which is what staging reads: a rerun without fixing the "
+        "file fails again.",
         """
         select
-            json_exists(record, '$.email_addresses') as has_email_addresses,
-            json_exists(record, '$.phone_numbers') as has_phone_numbers,
-            json_exists(record, '$.first_name') and json_exists(record, '$.last_name') as has_names
-        from raw.greenhouse_candidates
-        where load_id in (select load_id from audit.loads where load_id in ({this_run_loads}))
+            json_exists(record, '$.email_addresses') as email_addresses,
+            json_exists(record, '$.phone_numbers') as phone_numbers,
+            json_exists(record, '$.first_name') as first_name,
+            json_exists(record, '$.last_name') as last_name
+        from (
+            select record, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as rn
+            from raw.greenhouse_candidates
+        )
+        where rn = 1
         """,
     ),
     GateSuite(

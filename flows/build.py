@@ -22,9 +22,9 @@ class BuildSummary:
 
 
 @task(name="validate-gate", cache_policy=NO_CACHE)
-def validate_gate(warehouse: str, suites: list[str], this_run_loads: list[str]) -> GateReport:
+def validate_gate(warehouse: str, suites: list[str]) -> GateReport:
     logger = get_run_logger()
-    report = run_gate(warehouse, suites, this_run_loads)
+    report = run_gate(warehouse, suites)
     for warning in report.warnings:
         logger.warning("gate warning: suite %s, %s on %s: %s", warning.suite, warning.expectation, warning.column,
                        warning.observed)
@@ -44,10 +44,10 @@ def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
 
 
 @flow(name="build-warehouse")
-def build_warehouse(warehouse: str, as_of: date, this_run_loads: list[str] | None = None) -> BuildSummary:
-    """Gate the newly landed raw data, build every dbt model and test, then gate the marts."""
+def build_warehouse(warehouse: str, as_of: date) -> BuildSummary:
+    """Gate the landed raw data, build every dbt model and test, then gate the marts."""
     summary = BuildSummary()
-    summary.gates.append(validate_gate(warehouse, RAW_SUITES, this_run_loads or []))
+    summary.gates.append(validate_gate(warehouse, RAW_SUITES))
     summary.dbt = dbt_build(warehouse, as_of)
-    summary.gates.append(validate_gate(warehouse, MART_SUITES, this_run_loads or []))
+    summary.gates.append(validate_gate(warehouse, MART_SUITES))
     return summary

@@ -7,13 +7,15 @@ there where the check allows) and GX validates the resulting DataFrame through a
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.common.warehouse import connect
 from expectations.suites import SUITES, GateSuite
 
-GX_ROOT = Path(__file__).resolve().parent.parent / "expectations"
+# the GX project root; CRM_GX_ROOT moves it (tests use a temporary one)
+GX_ROOT = Path(os.environ.get("CRM_GX_ROOT") or Path(__file__).resolve().parent.parent / "expectations")
 log = logging.getLogger(__name__)
 
 
@@ -112,15 +114,13 @@ def _observed(result) -> str:
     return "failed"
 
 
-def run_gate(warehouse: str | Path, suite_names: list[str] | None = None, this_run_loads: list[str] | None = None,
-             gx_root: Path = GX_ROOT) -> GateReport:
+def run_gate(warehouse: str | Path, suite_names: list[str] | None = None, gx_root: Path = GX_ROOT) -> GateReport:
     """Validate the named suites (all by default). Returns the report; never raises on a failed expectation."""
-    loads = ", ".join(f"'{load_id}'" for load_id in (this_run_loads or [])) or "NULL"
     chosen = [s for s in SUITES if suite_names is None or s.name in suite_names]
     frames = {}
     with connect(warehouse, read_only=True) as con:
         for suite_def in chosen:
-            frames[suite_def.name] = con.sql(suite_def.query.format(this_run_loads=loads)).df()
+            frames[suite_def.name] = con.sql(suite_def.query).df()
     context = _context(gx_root)
     report = GateReport()
     for suite_def in chosen:
@@ -132,13 +132,17 @@ def run_gate(warehouse: str | Path, suite_names: list[str] | None = None, this_r
                 config = expectation.expectation_config
                 kwargs = config.kwargs or {}
                 column = kwargs.get("column") or ", ".join(kwargs.get("column_list") or [])
+                meta = config.meta or {}
+                observed = _observed(expectation)
+                if meta.get("check") == "required_key" and not expectation.success:
+                    observed = f"required field {column} is missing ({observed}): was it renamed in the export?"
                 report.outcomes.append(ExpectationOutcome(
                     suite=suite_def.name,
                     expectation=config.type,
                     column=column,
-                    severity=(config.meta or {}).get("severity", "blocking"),
+                    severity=meta.get("severity", "blocking"),
                     success=bool(expectation.success),
-                    observed=_observed(expectation),
+                    observed=observed,
                 ))
     docs = gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     report.data_docs = str(docs) if docs.exists() else None

@@ -43,7 +43,7 @@ def pipeline(
     as_of = as_of or datetime.now(TOKYO).date()
 
     ingest = ingest_sources(landing, warehouse)
-    build = build_warehouse(warehouse, as_of, ingest.load_ids)
+    build = build_warehouse(warehouse, as_of)
     sent = send_nurture(warehouse, outbox_dir, as_of, send_mode)
 
     summary = RunSummary(ingest=ingest, build=build, send=sent, outbox_dir=outbox_dir,

@@ -4,7 +4,6 @@ what cannot be read becomes an Item with an error that names the line, row or fi
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 from typing import Iterator
 
@@ -65,24 +64,38 @@ def json_document(path: Path) -> Iterator[Item]:
 
 
 def detect_encoding(path: Path) -> str:
-    """'utf-8-sig' for a BOM, 'utf-8' when the start decodes as UTF-8, otherwise 'cp932' (Windows Shift_JIS)."""
+    """'utf-8-sig' for a BOM; otherwise 'utf-8' or 'cp932' (Windows Shift_JIS), whichever most lines with
+    non-ASCII bytes decode as. In a file that mixes both, the minority lines are then quarantined."""
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     if head.startswith(_BOM_UTF8):
         return "utf-8-sig"
-    try:
-        head.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # a multi-byte character cut by the sniff window
-            return "utf-8"
-        return "cp932"
+    lines = head.split(b"\n")
+    if len(head) == SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut by the sniff window
+    utf8 = cp932_only = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            cp932_only += 1
+    return "utf-8" if utf8 >= cp932_only else "cp932"
+
+
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20))
 
 
 def looks_binary(path: Path) -> bool:
+    """Text files have almost no control bytes; images, spreadsheets and archives have many."""
     with open(path, "rb") as fh:
         head = fh.read(8192)
-    return head.count(b"\x00") > max(8, len(head) // 100)
+    if not head:
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > max(4, len(head) // 50)
 
 
 def _without_nul(lines: Iterator[str]) -> Iterator[str]:
@@ -91,8 +104,9 @@ def _without_nul(lines: Iterator[str]) -> Iterator[str]:
         yield line.replace("\x00", "\ufffe") if "\x00" in line else line
 
 
-def csv_rows(path: Path, delimiter: str | None = None) -> Iterator[Item]:
-    """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name."""
+def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, ...] = ()) -> Iterator[Item]:
+    """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name.
+    With `required_any`, a file whose header has none of those columns is rejected whole."""
     if looks_binary(path):
         yield Item(0, error="binary content, not CSV text: export the file again as CSV (UTF-8 or Shift_JIS)")
         return
@@ -106,6 +120,11 @@ def csv_rows(path: Path, delimiter: str | None = None) -> Iterator[Item]:
         except StopIteration:
             return
         headers = [h.strip() for h in headers]
+        if required_any and not set(headers) & set(required_any):
+            found = ", ".join(headers)[:300]
+            yield Item(0, error=f"missing a required column: expected one of {', '.join(required_any)}; found {found}. "
+                                "Rename the column in the file, or add a header mapping for this source")
+            return
         width = len(headers)
         row_number = 1
         for row in reader:
@@ -136,10 +155,3 @@ def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
 def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\ufffe", "\\x00")
 
-
-def csv_headers(path: Path) -> list[str]:
-    encoding = detect_encoding(path)
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    with open(path, encoding=encoding, errors="replace", newline="") as fh:
-        first = next(csv.reader(io.StringIO(fh.readline()), delimiter=delimiter), [])
-    return [h.strip() for h in first]

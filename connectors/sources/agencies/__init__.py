@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from connectors.common.landing import Item, Stream
-from connectors.common.readers import csv_headers, csv_rows
+from connectors.common.readers import csv_rows
 
 RECORD_ID_COLUMNS = ("管理番号", "record_id")
 NAME_COLUMNS = ("姓漢字", "last_name", "姓カナ", "last_name_kana")
@@ -23,13 +23,7 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 
 def _read(path: Path) -> Iterator[Item]:
-    headers = set(csv_headers(path))
-    if headers and not headers & set(NAME_COLUMNS):
-        yield Item(0, error=(
-            f"missing a name column: expected one of {', '.join(NAME_COLUMNS)}; found {', '.join(sorted(headers))[:300]}. "
-            "Rename the column or add a mapping for this agency"))
-        return
-    yield from csv_rows(path)
+    return csv_rows(path, required_any=NAME_COLUMNS)
 
 
 def streams(landing: Path) -> list[Stream]:

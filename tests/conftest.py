@@ -1,0 +1,54 @@
+"""Shared fixtures. Prefect's home (its database and result storage) is a fresh temporary folder for
+every test session, set before Prefect is imported: the test harness does not isolate stored results,
+and a second session would otherwise get cached task results from the first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="crm-tests-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(Path(_PREFECT_HOME) / "storage")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.3"
+os.environ.pop("PREFECT_API_URL", None)
+os.environ["CRM_GX_ROOT"] = str(Path(_PREFECT_HOME) / "gx_project")
+
+import pytest  # noqa: E402
+
+from connectors.demo.generator import generate  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO_PEOPLE = 400
+DEMO_SEED = 11
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory) -> Path:
+    """A small demo landing folder, generated once per session. Tests must not modify it: copy it."""
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    generate(DEMO_PEOPLE, DEMO_SEED, out)
+    return out
+
+
+@pytest.fixture
+def landing_copy(demo_landing, tmp_path) -> Path:
+    target = tmp_path / "landing"
+    shutil.copytree(demo_landing, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)

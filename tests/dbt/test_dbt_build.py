@@ -1,0 +1,93 @@
+"""dbt build (models, data tests, unit tests) on a small generated data set, checked against the truth."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pytest
+
+from connectors.common.landing import land_stream
+from connectors.common.warehouse import connect, ensure_schema
+from connectors.sources import RAW_TABLES, all_streams
+from flows.dbt import DbtFailed, run_dbt
+
+
+@pytest.fixture(scope="module")
+def built_warehouse(demo_landing, tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"
+    with connect(warehouse) as con:
+        ensure_schema(con, RAW_TABLES)
+        for stream in all_streams(demo_landing):
+            land_stream(con, stream)
+    summary = run_dbt(["build"], warehouse, date(2026, 11, 25))
+    return warehouse, summary
+
+
+def test_build_runs_models_data_tests_and_unit_tests(built_warehouse):
+    _, summary = built_warehouse
+    assert summary.success
+    assert summary.counts.get("success", 0) >= 15  # models and the seed
+    assert summary.counts.get("pass", 0) >= 50  # data tests and unit tests
+    assert not summary.failures
+
+
+def test_every_truth_record_is_in_the_crosswalk_exactly_once(built_warehouse, demo_landing):
+    warehouse, _ = built_warehouse
+    with connect(warehouse, read_only=True) as con:
+        con.execute("create temp table truth as select * from read_csv(?, all_varchar = true)",
+                    [str(demo_landing / "truth.csv")])
+        missing, doubled, extra = con.execute("""
+            select
+                (select count(*) from truth t where not exists (
+                    select 1 from marts.candidate_crosswalk x
+                    where x.source = t.source and x.source_record_id = t.source_record_id)),
+                (select count(*) from (select source, source_record_id from marts.candidate_crosswalk
+                                       group by all having count(*) > 1)),
+                (select count(*) from marts.candidate_crosswalk) - (select count(*) from truth)
+        """).fetchone()
+    assert (missing, doubled, extra) == (0, 0, 0)
+
+
+def test_exact_matching_is_precise_on_the_demo(built_warehouse, demo_landing):
+    """The foundation's exact email-or-phone matching must not merge different people."""
+    warehouse, _ = built_warehouse
+    with connect(warehouse, read_only=True) as con:
+        con.execute("create temp table truth as select * from read_csv(?, all_varchar = true)",
+                    [str(demo_landing / "truth.csv")])
+        predicted, correct = con.execute("""
+            with j as (select t.person_id, x.candidate_id from truth t join marts.candidate_crosswalk x
+                       on x.source = t.source and x.source_record_id = t.source_record_id),
+            pred as (select count(*) n from j group by candidate_id),
+            both_ as (select count(*) n from j group by candidate_id, person_id)
+            select (select sum(n * (n - 1) / 2) from pred), (select sum(n * (n - 1) / 2) from both_)
+        """).fetchone()
+    assert predicted > 0
+    assert correct / predicted >= 0.99
+
+
+def test_candidates_hold_the_golden_record(built_warehouse):
+    warehouse, _ = built_warehouse
+    with connect(warehouse, read_only=True) as con:
+        total, with_email, opted_in, multi = con.execute("""
+            select count(*), count(email), count(*) filter (where is_marketing_opt_in),
+                   count(*) filter (where source_count > 1) from marts.candidates""").fetchone()
+        leaked = con.execute("""
+            select count(*) from marts.nurture_audience a
+            join marts.email_suppressions s on s.email = a.email""").fetchone()[0]
+    assert total > 0 and with_email / total > 0.9 and 0 < opted_in < total and multi > 0
+    assert leaked == 0
+
+
+def test_a_failing_dbt_test_names_the_node(built_warehouse, tmp_path):
+    warehouse, _ = built_warehouse
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    with connect(copy) as con:
+        # an application status Greenhouse does not document
+        con.execute("""update raw.greenhouse_applications
+                       set record = json_merge_patch(record, '{"status": "withdrawn"}')
+                       where source_record_id = (select min(source_record_id) from raw.greenhouse_applications)""")
+    with pytest.raises(DbtFailed) as failure:
+        run_dbt(["build", "--select", "stg_greenhouse__applications"], copy, date(2026, 11, 25))
+    assert "accepted_values_stg_greenhouse__applications_status" in str(failure.value)

@@ -1,0 +1,111 @@
+"""End-to-end: the pipeline flow under Prefect's test harness, on generated demo data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from connectors.common.warehouse import connect
+from flows.pipeline import main as pipeline_cli
+from flows.pipeline import pipeline
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+AS_OF = date(2026, 11, 25)
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def mail_send_schema():
+    spec = json.loads((FIXTURES / "sendgrid" / "tsg_mail_v3.json").read_text())
+    return {"$ref": "#/components/requestBodies/PostMailSend/content/application~1json/schema",
+            "components": spec["components"]}
+
+
+def run(landing: Path, tmp_path: Path):
+    return pipeline(landing=str(landing), warehouse=str(tmp_path / "warehouse.duckdb"),
+                    outbox_dir=str(tmp_path / "outbox"), as_of=AS_OF, return_state=True)
+
+
+def outbox_bodies(tmp_path: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((tmp_path / "outbox").rglob("*.json"))]
+
+
+def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, tmp_path, mail_send_schema):
+    state = run(landing_copy, tmp_path)
+    assert state.is_completed(), state.message
+    summary = state.result()
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    with connect(warehouse, read_only=True) as con:
+        con.execute("create temp table truth as select * from read_csv(?, all_varchar = true)",
+                    [str(landing_copy / "truth.csv")])
+        missing, doubled, crosswalk, candidates = con.execute("""
+            select (select count(*) from truth t where not exists (select 1 from marts.candidate_crosswalk x
+                        where x.source = t.source and x.source_record_id = t.source_record_id)),
+                   (select count(*) from (select source, source_record_id from marts.candidate_crosswalk
+                        group by all having count(*) > 1)),
+                   (select count(*) from marts.candidate_crosswalk),
+                   (select count(*) from marts.candidates)""").fetchone()
+        audience = dict(con.execute("select candidate_id, email from marts.nurture_audience").fetchall())
+        suppressed = {r[0] for r in con.execute("select email from marts.email_suppressions").fetchall()}
+        not_opted_in = {r[0] for r in con.execute(
+            "select email from marts.candidates where not is_marketing_opt_in and email is not null").fetchall()}
+        ledger = con.execute("select count(*) from outbox.send_ledger").fetchone()[0]
+    assert (missing, doubled) == (0, 0)
+    assert 0 < candidates < crosswalk
+
+    bodies = outbox_bodies(tmp_path)
+    recipients = [(p["custom_args"]["candidate_id"], p["to"][0]["email"]) for b in bodies for p in b["personalizations"]]
+    assert summary.send.messages == len(recipients) == ledger == len(audience) > 0
+    assert len(set(recipients)) == len(recipients)
+    for body in bodies:
+        jsonschema.validate(body, mail_send_schema)
+        assert len(body["personalizations"]) <= 1000
+        assert body["asm"]["group_id"] and body["template_id"].startswith("d-")
+    for candidate_id, email in recipients:
+        assert audience[candidate_id] == email
+        assert email not in suppressed and email not in not_opted_in
+
+    again = run(landing_copy, tmp_path)
+    assert again.is_completed(), again.message
+    rerun = again.result()
+    assert rerun.ingest.load_ids == [] and rerun.send.messages == 0
+    assert len(outbox_bodies(tmp_path)) == len(bodies)
+
+
+def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(landing_copy, tmp_path):
+    pages = sorted((landing_copy / "ats" / "greenhouse").glob("candidates_*.json"))
+    originals = {p: p.read_bytes() for p in pages}
+    for page in pages:
+        records = json.loads(page.read_text())
+        for record in records:
+            record["emails"] = record.pop("email_addresses")
+        page.write_text(json.dumps(records, ensure_ascii=False))
+
+    failed = run(landing_copy, tmp_path)
+    assert failed.is_failed()
+    message = str(failed.message) + str(failed.result(raise_on_failure=False))
+    assert "raw_greenhouse_candidates" in message and "email_addresses" in message
+    assert outbox_bodies(tmp_path) == []
+
+    rerun_unfixed = run(landing_copy, tmp_path)
+    assert rerun_unfixed.is_failed(), "a rerun without fixing the export must fail at the gate again"
+    assert outbox_bodies(tmp_path) == []
+
+    for page, content in originals.items():
+        page.write_bytes(content)
+    fixed = run(landing_copy, tmp_path)
+    assert fixed.is_completed(), fixed.message
+    assert fixed.result().send.messages > 0
+
+
+def test_cli_gives_one_clear_message_for_a_missing_landing_folder(tmp_path, capsys):
+    code = pipeline_cli(["--landing", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "landing folder" in err and "nowhere" in err and "connectors.demo" in err
