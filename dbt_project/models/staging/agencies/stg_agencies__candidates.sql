@@ -22,13 +22,8 @@
 {%- set yes = "('同意', '同意する', 'はい', '有', 'あり', 'yes', 'y', 'true', '1', '○')" -%}
 {%- set no = "('不同意', '同意しない', 'いいえ', '無', 'なし', 'no', 'n', 'false', '0', '×')" -%}
 
-with source as (
-    select * from {{ source('agencies', 'agency_candidates') }}
-),
-
-latest as (
-    select *, row_number() over (partition by source, source_record_id order by loaded_at desc, load_id desc) as version_rank
-    from source
+with latest as (
+    {{ latest_version(source('agencies', 'agency_candidates'), 'source, source_record_id') }}
 ),
 
 renamed as (
@@ -42,7 +37,6 @@ renamed as (
         {%- endfor %}
         file
     from latest
-    where version_rank = 1
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('greenhouse', 'greenhouse_applications') }}
-),
-
-latest as (
-    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
-    from source
+with latest as (
+    {{ latest_version(source('greenhouse', 'greenhouse_applications')) }}
 ),
 
 renamed as (
@@ -25,7 +20,6 @@ renamed as (
         load_id,
         loaded_at
     from latest
-    where version_rank = 1
 )
 
 select

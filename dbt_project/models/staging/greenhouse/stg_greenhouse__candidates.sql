@@ -1,11 +1,6 @@
-with source as (
-    select * from {{ source('greenhouse', 'greenhouse_candidates') }}
-),
-
-latest as (
+with latest as (
     -- merge semantics: the newest landed version of each candidate id wins
-    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
-    from source
+    {{ latest_version(source('greenhouse', 'greenhouse_candidates')) }}
 ),
 
 renamed as (
@@ -44,7 +39,6 @@ renamed as (
         {{ iso_to_utc_timestamp(json_str('record', '$.created_at')) }} as created_at,
         {{ iso_to_utc_timestamp(json_str('record', '$.updated_at')) }} as updated_at
     from latest
-    where version_rank = 1
 )
 
 select * from renamed

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('indeed', 'indeed_applications') }}
-),
-
-latest as (
-    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
-    from source
+with latest as (
+    {{ latest_version(source('indeed', 'indeed_applications')) }}
 ),
 
 renamed as (
@@ -27,7 +22,6 @@ renamed as (
         {{ blank_to_null(json_str('record', '$.questionsAndAnswers[0].answer')) }} as marketing_answer,
         {{ epoch_ms_to_timestamp(json_str('record', '$.appliedOnMillis')) }} as applied_at
     from latest
-    where version_rank = 1
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('jobs', 'job_postings') }}
-),
-
-latest as (
-    select *, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as version_rank
-    from source
+with latest as (
+    {{ latest_version(source('jobs', 'job_postings')) }}
 )
 
 select
@@ -21,4 +16,3 @@ select
     load_id,
     loaded_at
 from latest
-where version_rank = 1
