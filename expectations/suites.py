@@ -1,31 +1,194 @@
-"""Quality gate suites. Each suite checks one DataFrame the gate builds from the warehouse.
+"""Quality gate suites. Each suite validates one DataFrame that its query reads from the warehouse.
 
 Every expectation carries `meta.severity`: `blocking` stops the run before anything is sent, `warning`
-is reported in the run summary. Suites are defined here, in code, and written to the GX project with
+goes to the run summary. Suites are defined here, in code, and written to the GX project with
 add_or_update, so the stored suites never drift from what runs.
+
+Stages, in the order the flows run them:
+  raw      after landing, before dbt: required fields present in the latest version of every record
+  staging  after dbt: key fields, email and phone validity rates, plausible dates, freshness, volumes
+  marts    after dbt: the contract tables (candidates, crosswalk)
+  nurture  in the send flow, right before sending: the batch about to go out
+Queries may use {as_of} (the run date, ISO) and {cap_days} (the nurture frequency cap).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 BLOCKING = {"severity": "blocking"}
 WARNING = {"severity": "warning"}
+REQUIRED_KEY = {"severity": "blocking", "check": "required_key"}
+
+# thresholds people may want to tune
+EMAIL_VALID_BLOCKING, EMAIL_VALID_WARNING = 0.80, 0.98
+PHONE_VALID_BLOCKING, PHONE_VALID_WARNING = 0.80, 0.98
+FRESHNESS_WARNING_DAYS = 90
+VOLUME_BAND = (0.5, 3.0)  # this run's records (or batch size) against the median of recent runs
+MIN_HISTORY_RUNS = 3
 
 
 @dataclass(frozen=True)
 class GateSuite:
     name: str
+    stage: str
     description: str
-    query: str  # DuckDB SQL giving the DataFrame to validate; aggregate in DuckDB where the check allows
+    query: str
+    build: Callable[[], list]
+    index_column: str | None = None  # names the failing rows in messages (aggregated suites)
 
-    def expectations(self):
-        return SUITE_EXPECTATIONS[self.name]()
+    def expectations(self) -> list:
+        return self.build()
+
+
+def _gxe():
+    import great_expectations.expectations as gxe
+
+    return gxe
+
+
+def _required_keys(*keys: str) -> Callable[[], list]:
+    return lambda: [_gxe().ExpectColumnValuesToBeInSet(column=key, value_set=[True], meta=REQUIRED_KEY) for key in keys]
+
+
+def _latest(table: str, checks: dict[str, str]) -> str:
+    """One row per record key (its latest landed version); each column says whether a required key is there."""
+    columns = ",\n            ".join(f'{expr} as "{name}"' for name, expr in checks.items())
+    return f"""
+        select
+            {columns}
+        from (
+            select record, row_number() over (partition by source, source_record_id
+                                              order by loaded_at desc, load_id desc) as version_rank
+            from raw.{table}
+        ) as latest
+        where version_rank = 1
+    """
+
+
+def _has(*paths: str) -> str:
+    return " or ".join(f"json_exists(record, '{p}')" for p in paths)
+
+
+RAW_SUITES = (
+    GateSuite(
+        "raw_greenhouse_candidates", "raw",
+        "Greenhouse candidate objects carry the documented keys (a renamed field is caught by name).",
+        _latest("greenhouse_candidates", {k: _has(f"$.{k}") for k in
+                ("id", "first_name", "last_name", "email_addresses", "phone_numbers", "created_at")}),
+        _required_keys("id", "first_name", "last_name", "email_addresses", "phone_numbers", "created_at"),
+    ),
+    GateSuite(
+        "raw_greenhouse_applications", "raw",
+        "Greenhouse application objects carry the documented keys.",
+        _latest("greenhouse_applications", {k: _has(f"$.{k}") for k in ("id", "candidate_id", "status", "applied_at")}),
+        _required_keys("id", "candidate_id", "status", "applied_at"),
+    ),
+    GateSuite(
+        "raw_indeed_applications", "raw",
+        "Indeed Apply payloads carry the applicant, their name and the application time.",
+        _latest("indeed_applications", {"applicant": _has("$.applicant"), "applicant.fullName": _has("$.applicant.fullName"),
+                                        "appliedOnMillis": _has("$.appliedOnMillis")}),
+        _required_keys("applicant", "applicant.fullName", "appliedOnMillis"),
+    ),
+    GateSuite(
+        "raw_agency_candidates", "raw",
+        "Agency rows have a name column and a contact column, in Japanese or English headers.",
+        _latest("agency_candidates", {
+            "姓漢字 or last_name": _has('$."姓漢字"', "$.last_name", '$."姓カナ"', "$.last_name_kana"),
+            "メールアドレス/電話番号1 or email/phone": _has('$."メールアドレス"', "$.email", '$."電話番号1"', "$.phone"),
+        }),
+        _required_keys("姓漢字 or last_name", "メールアドレス/電話番号1 or email/phone"),
+    ),
+    GateSuite(
+        "raw_sendgrid_events", "raw",
+        "SendGrid events carry the event type, the address and the time.",
+        _latest("sendgrid_events", {k: _has(f"$.{k}") for k in ("event", "email", "timestamp")}),
+        _required_keys("event", "email", "timestamp"),
+    ),
+)
+
+
+def _validity():
+    gxe = _gxe()
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column="email_valid_share", min_value=EMAIL_VALID_BLOCKING, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="email_valid_share", min_value=EMAIL_VALID_WARNING, meta=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="phone_valid_share", min_value=PHONE_VALID_BLOCKING, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="phone_valid_share", min_value=PHONE_VALID_WARNING, meta=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="record_dates_implausible", min_value=0, max_value=0, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="birth_dates_implausible", min_value=0, max_value=0, meta=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="records_without_key", min_value=0, max_value=0, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="days_since_newest_record", max_value=FRESHNESS_WARNING_DAYS,
+                                          meta=WARNING),
+    ]
+
+
+def _volumes():
+    gxe = _gxe()
+    low, high = VOLUME_BAND
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=WARNING),
+    ]
+
+
+STAGING_SUITES = (
+    GateSuite(
+        "staging_candidate_records", "staging",
+        "Per source: emails and phones that normalise to valid values, record dates between 2000 and the run "
+        "date, birth dates that can be real, every record with its key, and the newest record not too old.",
+        """
+        select
+            source,
+            count(email) filter (where email_raw is not null) / nullif(count(email_raw), 0) as email_valid_share,
+            count(phone) filter (where phone_raw is not null) / nullif(count(phone_raw), 0) as phone_valid_share,
+            count(*) filter (where record_date < date '2000-01-01' or record_date > date '{as_of}' + interval 1 day)
+                as record_dates_implausible,
+            count(*) filter (where birth_date_raw is not null and birth_date is null) as birth_dates_implausible,
+            count(*) filter (where source_record_id is null or source_record_id = '') as records_without_key,
+            date_diff('day', max(record_date), date '{as_of}') as days_since_newest_record
+        from intermediate.int_candidate_records_unioned
+        group by source
+        """,
+        _validity,
+        index_column="source",
+    ),
+    GateSuite(
+        "staging_load_volumes", "staging",
+        "Per stream, the records this run landed against the median of the last runs that landed any "
+        "(an export that suddenly shrinks by half, or triples, is suspicious). Needs 3 earlier runs.",
+        f"""
+        with per_run as (
+            select stream, run_id, sum(records_read) as records, max(started_at) as run_started_at
+            from audit.loads
+            where status = 'loaded' and run_id is not null and records_read > 0
+            group by stream, run_id
+        ),
+        ranked as (
+            select *, row_number() over (partition by stream order by run_started_at desc) as recency
+            from per_run
+        ),
+        history as (
+            select stream, median(records) as median_records, count(*) as runs
+            from ranked where recency between 2 and 11 group by stream
+        )
+        select latest.stream, latest.records,
+               case when history.runs >= {MIN_HISTORY_RUNS} then latest.records / history.median_records end
+                   as ratio_to_recent_median
+        from ranked as latest
+        left join history on history.stream = latest.stream
+        where latest.recency = 1
+        """,
+        _volumes,
+        index_column="stream",
+    ),
+)
 
 
 def _candidates():
-    import great_expectations.expectations as gxe
-
+    gxe = _gxe()
     return [
         gxe.ExpectColumnToExist(column="candidate_id", meta=BLOCKING),
         gxe.ExpectColumnValuesToNotBeNull(column="candidate_id", meta=BLOCKING),
@@ -37,91 +200,117 @@ def _candidates():
 
 
 def _crosswalk():
-    import great_expectations.expectations as gxe
-
+    gxe = _gxe()
     return [
-        gxe.ExpectColumnValuesToNotBeNull(column="candidate_id", meta=BLOCKING),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["source", "source_record_id"], meta=BLOCKING),
-        # every landed candidate record is in the crosswalk: missing_from_crosswalk counts those that are not
-        gxe.ExpectColumnValuesToBeBetween(column="missing_from_crosswalk", min_value=0, max_value=0, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="records_missing", min_value=0, max_value=0, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="records_more_than_once", min_value=0, max_value=0, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="rows_without_candidate", min_value=0, max_value=0, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="candidates_without_profile", min_value=0, max_value=0, meta=BLOCKING),
     ]
 
 
-def _nurture_audience():
-    import great_expectations.expectations as gxe
+MART_SUITES = (
+    GateSuite("marts_candidates", "marts", "One row per candidate_id; emails and phones well formed.",
+              "select candidate_id, email, phone from marts.candidates", _candidates),
+    GateSuite(
+        "marts_candidate_crosswalk", "marts",
+        "Every landed candidate record is in the crosswalk exactly once, with a candidate that has a profile.",
+        """
+        with landed as (
+            select distinct source, source_record_id from raw.greenhouse_candidates
+            union all select distinct source, source_record_id from raw.indeed_applications
+            union all select distinct source, source_record_id from raw.agency_candidates
+        ),
+        counted as (
+            select source, source_record_id, count(*) as n from marts.candidate_crosswalk group by all
+        )
+        select
+            (select count(*) from landed l where not exists (select 1 from counted c
+                where c.source = l.source and c.source_record_id = l.source_record_id)) as records_missing,
+            (select count(*) from counted where n > 1) as records_more_than_once,
+            (select count(*) from marts.candidate_crosswalk where candidate_id is null) as rows_without_candidate,
+            (select count(distinct x.candidate_id) from marts.candidate_crosswalk x
+              where not exists (select 1 from marts.candidates c where c.candidate_id = x.candidate_id))
+                as candidates_without_profile
+        """,
+        _crosswalk,
+    ),
+)
 
+
+def _nurture_batch():
+    gxe = _gxe()
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="email", meta=BLOCKING),
         gxe.ExpectColumnValuesToBeUnique(column="candidate_id", meta=BLOCKING),
         gxe.ExpectColumnValuesToBeInSet(column="is_suppressed", value_set=[False], meta=BLOCKING),
         gxe.ExpectColumnValuesToBeInSet(column="is_opted_in", value_set=[True], meta=BLOCKING),
         gxe.ExpectColumnValuesToBeInSet(column="is_hired", value_set=[False], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_already_sent_this_campaign", value_set=[False], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_within_frequency_cap", value_set=[False], meta=BLOCKING),
     ]
 
 
-def _greenhouse_raw():
-    import great_expectations.expectations as gxe
-
-    # one row per Greenhouse candidate; each column says whether the object has that required key
-    required = {**BLOCKING, "check": "required_key"}
+def _batch_size():
+    gxe = _gxe()
+    low, high = VOLUME_BAND
     return [
-        gxe.ExpectColumnValuesToBeInSet(column=key, value_set=[True], meta=required)
-        for key in ("email_addresses", "phone_numbers", "first_name", "last_name")
+        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
     ]
 
 
-SUITE_EXPECTATIONS = {
-    "raw_greenhouse_candidates": _greenhouse_raw,
-    "marts_candidates": _candidates,
-    "marts_candidate_crosswalk": _crosswalk,
-    "marts_nurture_audience": _nurture_audience,
-}
-
-SUITES = (
+NURTURE_SUITES = (
     GateSuite(
-        "raw_greenhouse_candidates",
-        "Greenhouse candidate objects carry the documented keys (schema drift is caught by name). Checks the "
-        "latest landed version of every candidate, which is what staging reads: a rerun without fixing the "
-        "file fails again.",
+        "nurture_batch", "nurture",
+        "Nobody in the batch about to be sent is suppressed (bounce, block, spam report, unsubscribe, group "
+        "unsubscribe: read straight from the SendGrid events), without opt-in, hired, already mailed this "
+        "campaign, or mailed within the frequency cap (read straight from the send ledger).",
         """
-        select
-            json_exists(record, '$.email_addresses') as email_addresses,
-            json_exists(record, '$.phone_numbers') as phone_numbers,
-            json_exists(record, '$.first_name') as first_name,
-            json_exists(record, '$.last_name') as last_name
-        from (
-            select record, row_number() over (partition by source_record_id order by loaded_at desc, load_id desc) as rn
-            from raw.greenhouse_candidates
+        with suppressing_events as (
+            select distinct email from staging.stg_sendgrid__events
+            where event_type in ('bounce', 'spamreport', 'unsubscribe', 'group_unsubscribe')
+               or (event_type = 'dropped' and reason is not null)
+        ),
+        last_mail as (
+            select candidate_id, max(recorded_at) as last_mailed_at from outbox.send_ledger group by candidate_id
         )
-        where rn = 1
+        select
+            b.candidate_id,
+            b.email,
+            b.email in (select email from suppressing_events) as is_suppressed,
+            coalesce(c.is_marketing_opt_in, false) as is_opted_in,
+            coalesce(c.is_hired, false) as is_hired,
+            exists (select 1 from outbox.send_ledger l where l.candidate_id = b.candidate_id
+                    and l.campaign_id = b.campaign_id and l.step = b.step) as is_already_sent_this_campaign,
+            coalesce(m.last_mailed_at >= timestamp '{as_of}' - to_days({cap_days}), false) as is_within_frequency_cap
+        from marts.nurture_batch b
+        left join marts.candidates c on c.candidate_id = b.candidate_id
+        left join last_mail m on m.candidate_id = b.candidate_id
         """,
+        _nurture_batch,
     ),
     GateSuite(
-        "marts_candidates",
-        "One row per candidate_id.",
-        "select candidate_id, email, phone from marts.candidates",
-    ),
-    GateSuite(
-        "marts_candidate_crosswalk",
-        "Every landed candidate record maps to exactly one candidate.",
-        """
-        select x.source, x.source_record_id, x.candidate_id,
-               (select count(*) from intermediate.int_candidate_records_unioned u
-                 where not exists (select 1 from marts.candidate_crosswalk c where c.record_key = u.record_key))
-                 as missing_from_crosswalk
-        from marts.candidate_crosswalk x
+        "nurture_batch_size", "nurture",
+        "The batch is not far larger than the batches of recent runs (a consent default flipped in an export "
+        "would suddenly mail everyone). Needs 3 earlier runs that sent.",
+        f"""
+        with per_run as (
+            select run_id, sum(recipients) as recipients from outbox.messages
+            where run_id is not null and run_id <> '' group by run_id
+        ),
+        history as (select median(recipients) as median_recipients, count(*) as runs from per_run)
+        select (select count(*) from marts.nurture_batch) as batch_size,
+               case when runs >= {MIN_HISTORY_RUNS} and (select count(*) from marts.nurture_batch) > 0
+                    then (select count(*) from marts.nurture_batch) / median_recipients end as ratio_to_recent_median
+        from history
         """,
-    ),
-    GateSuite(
-        "marts_nurture_audience",
-        "Nobody suppressed, not opted in, or hired is in the nurture audience.",
-        """
-        select a.candidate_id, a.email,
-               exists (select 1 from marts.email_suppressions s where s.email = a.email) as is_suppressed,
-               coalesce(c.is_marketing_opt_in, false) as is_opted_in,
-               coalesce(c.is_hired, false) as is_hired
-        from marts.nurture_audience a
-        left join marts.candidates c on c.candidate_id = a.candidate_id
-        """,
+        _batch_size,
     ),
 )
+
+SUITES = RAW_SUITES + STAGING_SUITES + MART_SUITES + NURTURE_SUITES
+
+
+def suites_for(stage: str) -> list[GateSuite]:
+    return [s for s in SUITES if s.stage == stage]

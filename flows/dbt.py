@@ -30,21 +30,21 @@ class DbtFailed(RuntimeError):
     pass
 
 
-def dbt_args(command: list[str], warehouse: str | Path, as_of: date) -> list[str]:
+def dbt_args(command: list[str], as_of: date, extra_vars: dict | None = None) -> list[str]:
     return [
         *command,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--vars", json.dumps({"as_of_date": as_of.isoformat()}),
+        "--vars", json.dumps({"as_of_date": as_of.isoformat(), **(extra_vars or {})}),
         "--quiet",
     ]
 
 
-def run_dbt(command: list[str], warehouse: str | Path, as_of: date) -> DbtSummary:
+def run_dbt(command: list[str], warehouse: str | Path, as_of: date, extra_vars: dict | None = None) -> DbtSummary:
     from dbt.cli.main import dbtRunner
 
     os.environ["DUCKDB_PATH"] = str(resolve(warehouse))
-    result = dbtRunner().invoke(dbt_args(command, warehouse, as_of))
+    result = dbtRunner().invoke(dbt_args(command, as_of, extra_vars))
     summary = DbtSummary(command=" ".join(command), success=bool(result.success))
     if result.exception is not None:
         raise DbtFailed(f"dbt {summary.command} could not run: {result.exception}")

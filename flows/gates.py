@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.common.warehouse import connect
-from expectations.suites import SUITES, GateSuite
+from expectations.suites import GateSuite, suites_for
 
 # the GX project root; CRM_GX_ROOT moves it (tests use a temporary one)
 GX_ROOT = Path(os.environ.get("CRM_GX_ROOT") or Path(__file__).resolve().parent.parent / "expectations")
@@ -42,6 +42,20 @@ class GateReport:
     @property
     def warnings(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success and o.severity != "blocking"]
+
+    def markdown(self, stage: str) -> str:
+        lines = [f"### Quality gate: {stage}", "", "| suite | rows | passed | blocking failed | warnings |",
+                 "|---|---:|---:|---:|---:|"]
+        for suite, rows in self.rows_checked.items():
+            outcomes = [o for o in self.outcomes if o.suite == suite]
+            blocking = sum(1 for o in outcomes if not o.success and o.severity == "blocking")
+            warned = sum(1 for o in outcomes if not o.success and o.severity != "blocking")
+            lines.append(f"| {suite} | {rows:,} | {sum(o.success for o in outcomes)}/{len(outcomes)} | {blocking} | {warned} |")
+        problems = [o for o in self.outcomes if not o.success]
+        if problems:
+            lines += ["", "| suite | expectation | column | severity | observed |", "|---|---|---|---|---|"]
+            lines += [f"| {o.suite} | {o.expectation} | {o.column} | {o.severity} | {o.observed} |" for o in problems]
+        return "\n".join(lines)
 
     def failure_message(self) -> str:
         lines = [
@@ -88,40 +102,53 @@ def _checkpoint(context, suite_def: GateSuite):
         batch = asset.add_batch_definition_whole_dataframe(suite_def.name)
     suite = context.suites.add_or_update(
         gx.ExpectationSuite(name=suite_def.name, expectations=suite_def.expectations(),
-                            meta={"description": suite_def.description}))
+                            meta={"description": suite_def.description, "stage": suite_def.stage}))
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(data=batch, suite=suite, name=suite_def.name))
+    result_format = {"result_format": "SUMMARY"}
+    if suite_def.index_column:
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [suite_def.index_column]}
     return context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=f"gate_{suite_def.name}",
             validation_definitions=[validation],
             actions=[UpdateDataDocsAction(name="update_data_docs")],
-            result_format={"result_format": "SUMMARY"},
+            result_format=result_format,
         )
     )
 
 
-def _observed(result) -> str:
+def _observed(result, column: str, index_column: str | None) -> str:
     details = result.result or {}
+    index_list = details.get("unexpected_index_list") or []
+    if index_column and index_list and isinstance(index_list[0], dict):
+        named = ", ".join(f"{row.get(index_column)} {_value(row.get(column))}" for row in index_list[:10])
+        return f"{len(index_list)} {index_column}(s) outside the limit: {named}"
     if "unexpected_count" in details and details.get("element_count") is not None:
         sample = details.get("partial_unexpected_list") or []
-        sample_text = f"; e.g. {sample[:3]}" if sample and not any(isinstance(s, str) and "@" in s for s in sample) else ""
+        personal = any(isinstance(s, str) and ("@" in s or s.startswith("+")) for s in sample)
+        sample_text = f"; e.g. {[_value(v) for v in sample[:3]]}" if sample and not personal else ""
         return f"{details['unexpected_count']:,} of {details['element_count']:,} rows unexpected{sample_text}"
     if "observed_value" in details:
-        return f"observed {details['observed_value']}"
+        return f"observed {_value(details['observed_value'])}"
     if result.exception_info and result.exception_info.get("raised_exception"):
         return f"could not be evaluated: {result.exception_info.get('exception_message')}"
     return "failed"
 
 
-def run_gate(warehouse: str | Path, suite_names: list[str] | None = None, gx_root: Path = GX_ROOT) -> GateReport:
-    """Validate the named suites (all by default). Returns the report; never raises on a failed expectation."""
-    chosen = [s for s in SUITES if suite_names is None or s.name in suite_names]
+def _value(value) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def run_gate(warehouse: str | Path, stage: str, params: dict | None = None, gx_root: Path | None = None) -> GateReport:
+    """Validate every suite of a stage (raw, staging, marts, nurture). Never raises on a failed expectation."""
+    chosen = suites_for(stage)
     frames = {}
     with connect(warehouse, read_only=True) as con:
         for suite_def in chosen:
-            frames[suite_def.name] = con.sql(suite_def.query).df()
-    context = _context(gx_root)
+            frames[suite_def.name] = con.sql(suite_def.query.format(**(params or {}))).df()
+    root = gx_root or GX_ROOT
+    context = _context(root)
     report = GateReport()
     for suite_def in chosen:
         frame = frames[suite_def.name]
@@ -133,7 +160,7 @@ def run_gate(warehouse: str | Path, suite_names: list[str] | None = None, gx_roo
                 kwargs = config.kwargs or {}
                 column = kwargs.get("column") or ", ".join(kwargs.get("column_list") or [])
                 meta = config.meta or {}
-                observed = _observed(expectation)
+                observed = _observed(expectation, column, suite_def.index_column)
                 if meta.get("check") == "required_key" and not expectation.success:
                     observed = f"required field {column} is missing ({observed}): was it renamed in the export?"
                 report.outcomes.append(ExpectationOutcome(
@@ -144,6 +171,6 @@ def run_gate(warehouse: str | Path, suite_names: list[str] | None = None, gx_roo
                     success=bool(expectation.success),
                     observed=observed,
                 ))
-    docs = gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    docs = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     report.data_docs = str(docs) if docs.exists() else None
     return report

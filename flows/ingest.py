@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from connectors.common.landing import LoadResult, land_stream
 from connectors.common.warehouse import connect, ensure_schema
@@ -50,7 +51,7 @@ def land_stream_task(landing: str, warehouse: str, stream_name: str) -> list[Loa
     logger = get_run_logger()
     stream = next(s for s in all_streams(Path(landing)) if s.name == stream_name)
     with connect(warehouse) as con:
-        results = land_stream(con, stream)
+        results = land_stream(con, stream, run_id=str(flow_run.get_id() or "") or None)
     loaded = [r for r in results if r.status == "loaded"]
     logger.info(
         "%s: %d file(s) loaded, %d already loaded before; %d records read, %d landed, %d quarantined",

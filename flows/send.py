@@ -9,6 +9,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from connectors.sinks.sendgrid.outbox import SendSummary, write_nurture_outbox
+from connectors.sinks.sendgrid.settings import NurtureSettings
+from flows.quality import validate_gate
 
 SEND_MODES = ("outbox", "sendgrid")
 
@@ -36,4 +38,7 @@ def send_nurture(warehouse: str, outbox_dir: str, as_of: date, send_mode: str = 
         raise SendModeNotAvailable(
             "--send-mode sendgrid is not available yet in this version: use --send-mode outbox "
             "(request bodies are written to the outbox and nothing is sent)")
+    # the batch about to go out is gated here, in the send flow itself, so a send run on its own
+    # (a separate deployment, a retry) never sends a batch nobody checked
+    validate_gate(warehouse, "nurture", as_of, NurtureSettings().frequency_cap_days)
     return write_outbox(warehouse, outbox_dir, as_of)

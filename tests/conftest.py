@@ -43,6 +43,32 @@ def landing_copy(demo_landing, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def built_warehouse(demo_landing, tmp_path_factory):
+    """The demo landed and built with dbt (models, tests, unit tests) once per session. Copy it to change it."""
+    from datetime import date
+
+    from connectors.common.landing import land_stream
+    from connectors.common.warehouse import connect, ensure_schema
+    from connectors.sources import RAW_TABLES, all_streams
+    from flows.dbt import run_dbt
+
+    warehouse = tmp_path_factory.mktemp("built") / "warehouse.duckdb"
+    with connect(warehouse) as con:
+        ensure_schema(con, RAW_TABLES)
+        for stream in all_streams(demo_landing):
+            land_stream(con, stream)
+    summary = run_dbt(["build"], warehouse, date(2026, 11, 25))
+    return warehouse, summary
+
+
+@pytest.fixture
+def warehouse_copy(built_warehouse, tmp_path) -> Path:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse[0], copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 

@@ -81,7 +81,7 @@ def _new_load_id(stream: str) -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{stream}-{uuid.uuid4().hex[:8]}"
 
 
-def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path) -> LoadResult:
+def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id: str | None = None) -> LoadResult:
     """Land one file. Idempotent: a file whose content was loaded before is skipped."""
     sha = file_sha256(path)
     earlier = scalar(
@@ -130,10 +130,10 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path) -> Loa
         if result.records_read == 0:
             result.message = "empty file: no records"
         con.execute(
-            "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, stream.source, stream.name, str(path), sha, result.records_read, result.records_landed,
              result.records_quarantined, result.status, result.message or None, started,
-             datetime.now(timezone.utc).replace(tzinfo=None)],
+             datetime.now(timezone.utc).replace(tzinfo=None), run_id],
         )
         con.execute("COMMIT")
     except BaseException:
@@ -142,8 +142,8 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path) -> Loa
     return result
 
 
-def land_stream(con: duckdb.DuckDBPyConnection, stream: Stream) -> list[LoadResult]:
-    return [land_file(con, stream, path) for path in stream.files()]
+def land_stream(con: duckdb.DuckDBPyConnection, stream: Stream, run_id: str | None = None) -> list[LoadResult]:
+    return [land_file(con, stream, path, run_id) for path in stream.files()]
 
 
 class _RawBatch:

@@ -1,4 +1,5 @@
-"""The DuckDB warehouse: where it lives, how to open it briefly, and the tables the loaders own.
+"""The DuckDB warehouse: where it lives, how to open it briefly, and the tables Python owns (raw,
+audit, outbox); dbt owns the rest.
 
 Connections are short-lived on purpose: dbt-duckdb and the flow share one file, and DuckDB lets only
 one process write to it. Open, do the work, close.
@@ -38,8 +39,43 @@ CREATE TABLE IF NOT EXISTS audit.loads (
     status              VARCHAR NOT NULL,
     message             VARCHAR,
     started_at          TIMESTAMP NOT NULL,
-    finished_at         TIMESTAMP
+    finished_at         TIMESTAMP,
+    run_id              VARCHAR
 );
+CREATE TABLE IF NOT EXISTS outbox.send_ledger (
+    candidate_id  VARCHAR NOT NULL,
+    campaign_id   VARCHAR NOT NULL,
+    step          VARCHAR NOT NULL,
+    batch_id      VARCHAR NOT NULL,
+    mode          VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,
+    message_id    VARCHAR,
+    run_id        VARCHAR,
+    recorded_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (candidate_id, campaign_id, step)
+);
+CREATE TABLE IF NOT EXISTS outbox.messages (
+    batch_id      VARCHAR PRIMARY KEY,
+    campaign_id   VARCHAR NOT NULL,
+    mode          VARCHAR NOT NULL,
+    recipients    INTEGER NOT NULL,
+    request_body  JSON NOT NULL,
+    file          VARCHAR,
+    run_id        VARCHAR,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.gate_results (
+    run_id      VARCHAR,
+    checked_at  TIMESTAMP NOT NULL,
+    suite       VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,
+    column_name VARCHAR,
+    severity    VARCHAR NOT NULL,
+    success     BOOLEAN NOT NULL,
+    observed    VARCHAR
+);
+-- columns added after the first release: older warehouses get them here
+ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     load_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,

@@ -7,21 +7,8 @@ from datetime import date
 
 import pytest
 
-from connectors.common.landing import land_stream
-from connectors.common.warehouse import connect, ensure_schema
-from connectors.sources import RAW_TABLES, all_streams
+from connectors.common.warehouse import connect
 from flows.dbt import DbtFailed, run_dbt
-
-
-@pytest.fixture(scope="module")
-def built_warehouse(demo_landing, tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"
-    with connect(warehouse) as con:
-        ensure_schema(con, RAW_TABLES)
-        for stream in all_streams(demo_landing):
-            land_stream(con, stream)
-    summary = run_dbt(["build"], warehouse, date(2026, 11, 25))
-    return warehouse, summary
 
 
 def test_build_runs_models_data_tests_and_unit_tests(built_warehouse):
@@ -79,10 +66,8 @@ def test_candidates_hold_the_golden_record(built_warehouse):
     assert leaked == 0
 
 
-def test_a_failing_dbt_test_names_the_node(built_warehouse, tmp_path):
-    warehouse, _ = built_warehouse
-    copy = tmp_path / "w.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
+def test_a_failing_dbt_test_names_the_node(warehouse_copy):
+    copy = warehouse_copy
     with connect(copy) as con:
         # an application status Greenhouse does not document
         con.execute("""update raw.greenhouse_applications

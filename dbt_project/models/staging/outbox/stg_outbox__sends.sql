@@ -1,0 +1,9 @@
+select
+    candidate_id,
+    campaign_id,
+    step,
+    batch_id,
+    mode,
+    status,
+    recorded_at
+from {{ source('outbox', 'send_ledger') }}
