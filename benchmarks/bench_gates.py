@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import psutil
@@ -23,6 +23,7 @@ from connectors.common.landing import land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
 from flows.dbt import run_dbt
+from expectations.suites import AFTER_PASS
 from flows.gates import run_gate
 
 AS_OF = date(2026, 11, 25)
@@ -56,14 +57,22 @@ def main() -> int:
         records = con.execute("select count(*) from marts.candidate_crosswalk").fetchone()[0]
         people = con.execute("select count(*) from marts.candidates").fetchone()[0]
     print(f"warehouse: {records:,} candidate source records, {people:,} candidates")
-    total = 0.0
+    params = {"as_of": AS_OF.isoformat(), "cap_days": 14}
+    with connect(args.warehouse) as con:  # forget earlier passes: the first raw gate checks every load
+        ensure_schema(con, RAW_TABLES)
+        con.execute("update audit.loads set raw_gate_passed_at = null")
+    after_marts = 0.0
     for stage in ("raw", "staging", "marts", "nurture"):
-        report, elapsed = timed(f"gate {stage}", lambda: run_gate(args.warehouse, stage,
-                                                                  {"as_of": AS_OF.isoformat(), "cap_days": 14}))
-        total += elapsed
+        report, elapsed = timed(f"gate {stage}", lambda: run_gate(args.warehouse, stage, params))
+        if stage != "raw":
+            after_marts += elapsed
         failed = [f"{o.suite}/{o.column}" for o in report.blocking_failures]
         print(f"    suites {', '.join(report.rows_checked)}; blocking failures: {failed or 'none'}")
-    print(f"all gates: {total:.1f} s (target for the mart gates: under 30 s)")
+        if stage == "raw":
+            with connect(args.warehouse) as con:
+                con.execute(AFTER_PASS["raw"], [datetime.now(), datetime.now()])
+            timed("gate raw, next run (no new loads)", lambda: run_gate(args.warehouse, "raw", params))
+    print(f"gates after dbt (staging, marts, nurture): {after_marts:.1f} s (target: under 30 s)")
     return 0
 
 

@@ -49,21 +49,27 @@ def _gxe():
 
 
 def _required_keys(*keys: str) -> Callable[[], list]:
-    return lambda: [_gxe().ExpectColumnValuesToBeInSet(column=key, value_set=[True], meta=REQUIRED_KEY) for key in keys]
+    return lambda: [_gxe().ExpectColumnValuesToBeBetween(column=key, min_value=0, max_value=0, meta=REQUIRED_KEY)
+                    for key in keys]
 
 
 def _latest(table: str, checks: dict[str, str]) -> str:
-    """One row per record key (its latest landed version); each column says whether a required key is there."""
-    columns = ",\n            ".join(f'{expr} as "{name}"' for name, expr in checks.items())
+    """Counted in DuckDB: one row with the number of records checked and, per required key, how many lack it.
+
+    Checked: records of loads no raw gate has passed yet, unless a later load replaced them. So a rerun
+    without fixing a bad export fails again, a corrected export replaces the bad records and passes, and
+    a run only pays for what it landed."""
+    columns = ",\n            ".join(f'count(*) filter (where not ({expr})) as "{name}"' for name, expr in checks.items())
     return f"""
         select
+            count(*) as records,
             {columns}
-        from (
-            select record, row_number() over (partition by source, source_record_id
-                                              order by loaded_at desc, load_id desc) as version_rank
-            from raw.{table}
-        ) as latest
-        where version_rank = 1
+        from raw.{table} as r
+        where r.load_id in (select load_id from audit.loads where raw_gate_passed_at is null)
+          and not exists (
+                select 1 from raw.{table} as newer
+                where newer.source = r.source and newer.source_record_id = r.source_record_id
+                  and (newer.loaded_at > r.loaded_at or (newer.loaded_at = r.loaded_at and newer.load_id > r.load_id)))
     """
 
 
@@ -310,6 +316,11 @@ NURTURE_SUITES = (
 )
 
 SUITES = RAW_SUITES + STAGING_SUITES + MART_SUITES + NURTURE_SUITES
+
+# What a stage records once it has passed: the raw gate marks the loads it checked.
+AFTER_PASS = {
+    "raw": "update audit.loads set raw_gate_passed_at = ? where raw_gate_passed_at is null and started_at <= ?",
+}
 
 
 def suites_for(stage: str) -> list[GateSuite]:

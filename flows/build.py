@@ -7,11 +7,12 @@ from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.dbt import DbtSummary, run_dbt
+from flows.dbt import DbtFailed, DbtSummary, run_dbt
 from flows.gates import GateReport
-from flows.quality import validate_gate
+from flows.quality import failed_with, validate_gate
 
 
 @dataclass
@@ -23,8 +24,12 @@ class BuildSummary:
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
     logger = get_run_logger()
-    summary = run_dbt(["build"], warehouse, as_of,
-                      {"nurture_frequency_cap_days": NurtureSettings().frequency_cap_days})
+    try:
+        summary = run_dbt(["build"], warehouse, as_of,
+                          {"nurture_frequency_cap_days": NurtureSettings().frequency_cap_days})
+    except DbtFailed as failure:
+        logger.error(str(failure))
+        return Failed(message=str(failure), data=failure)
     logger.info("dbt build: %s", ", ".join(f"{status} {n}" for status, n in sorted(summary.counts.items())))
     return summary
 
@@ -33,8 +38,17 @@ def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
 def build_warehouse(warehouse: str, as_of: date) -> BuildSummary:
     """Gate the landed raw data, build every dbt model and test, then gate staging and the marts."""
     summary = BuildSummary()
-    summary.gates.append(validate_gate(warehouse, "raw", as_of))
-    summary.dbt = dbt_build(warehouse, as_of)
-    summary.gates.append(validate_gate(warehouse, "staging", as_of))
-    summary.gates.append(validate_gate(warehouse, "marts", as_of))
+    raw_gate = validate_gate(warehouse, "raw", as_of, return_state=True)
+    if raw_gate.is_failed():
+        return failed_with(raw_gate)
+    summary.gates.append(raw_gate.result())
+    build = dbt_build(warehouse, as_of, return_state=True)
+    if build.is_failed():
+        return failed_with(build)
+    summary.dbt = build.result()
+    for stage in ("staging", "marts"):
+        gate = validate_gate(warehouse, stage, as_of, return_state=True)
+        if gate.is_failed():
+            return failed_with(gate)
+        summary.gates.append(gate.result())
     return summary

@@ -162,7 +162,8 @@ def run_gate(warehouse: str | Path, stage: str, params: dict | None = None, gx_r
                 meta = config.meta or {}
                 observed = _observed(expectation, column, suite_def.index_column)
                 if meta.get("check") == "required_key" and not expectation.success:
-                    observed = f"required field {column} is missing ({observed}): was it renamed in the export?"
+                    observed = (f"required field {column} is missing in {int(frame[column].iloc[0]):,} of "
+                                f"{int(frame['records'].iloc[0]):,} records: was it renamed in the export?")
                 report.outcomes.append(ExpectationOutcome(
                     suite=suite_def.name,
                     expectation=config.type,

@@ -17,6 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from connectors.common.warehouse import resolve
 from flows.build import build_warehouse
 from flows.ingest import ingest_sources
+from flows.quality import failed_with
 from flows.send import send_nurture
 from flows.summary import RunSummary, read_warehouse_counts
 
@@ -43,8 +44,13 @@ def pipeline(
     as_of = as_of or datetime.now(TOKYO).date()
 
     ingest = ingest_sources(landing, warehouse)
-    build = build_warehouse(warehouse, as_of)
-    sent = send_nurture(warehouse, outbox_dir, as_of, send_mode)
+    build_state = build_warehouse(warehouse, as_of, return_state=True)
+    if build_state.is_failed():
+        return failed_with(build_state)
+    send_state = send_nurture(warehouse, outbox_dir, as_of, send_mode, return_state=True)
+    if send_state.is_failed():
+        return failed_with(send_state)
+    build, sent = build_state.result(), send_state.result()
 
     summary = RunSummary(ingest=ingest, build=build, send=sent, outbox_dir=outbox_dir,
                          warehouse=read_warehouse_counts(warehouse))

@@ -10,7 +10,7 @@ from prefect.runtime import flow_run
 
 from connectors.sinks.sendgrid.outbox import SendSummary, write_nurture_outbox
 from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.quality import validate_gate
+from flows.quality import failed_with, validate_gate
 
 SEND_MODES = ("outbox", "sendgrid")
 
@@ -40,5 +40,7 @@ def send_nurture(warehouse: str, outbox_dir: str, as_of: date, send_mode: str = 
             "(request bodies are written to the outbox and nothing is sent)")
     # the batch about to go out is gated here, in the send flow itself, so a send run on its own
     # (a separate deployment, a retry) never sends a batch nobody checked
-    validate_gate(warehouse, "nurture", as_of, NurtureSettings().frequency_cap_days)
+    gate = validate_gate(warehouse, "nurture", as_of, NurtureSettings().frequency_cap_days, return_state=True)
+    if gate.is_failed():
+        return failed_with(gate)
     return write_outbox(warehouse, outbox_dir, as_of)

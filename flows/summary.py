@@ -49,6 +49,12 @@ class RunSummary:
                 passed = sum(o.success for o in suite_outcomes)
                 yield suite, rows, f"{passed}/{len(suite_outcomes)}", failed
 
+    def _warnings(self):
+        return [w for report in self.build.gates for w in report.warnings]
+
+    def _data_docs(self) -> str | None:
+        return next((r.data_docs for r in reversed(self.build.gates) if r.data_docs), None)
+
     def text(self) -> str:
         w = self.warehouse
         lines = ["Records per source (new files this run; all landed so far):"]
@@ -63,6 +69,10 @@ class RunSummary:
                      f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged)")
         gates = ", ".join(f"{suite} {ratio}" for suite, _, ratio, _ in self._gate_rows())
         lines.append(f"Quality gates passed: {gates}")
+        for warning in self._warnings():
+            lines.append(f"  warning: {warning.suite}, {warning.expectation} on {warning.column}: {warning.observed}")
+        if self._data_docs():
+            lines.append(f"Data Docs: {self._data_docs()}")
         s = self.send
         lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
                      f" ({s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
@@ -79,6 +89,9 @@ class RunSummary:
                 "| gate suite | rows | expectations passed |", "|---|---:|---:|"]
         for suite, rows, ratio, _ in self._gate_rows():
             out.append(f"| {suite} | {rows:,} | {ratio} |")
+        if self._warnings():
+            out += ["", "**Gate warnings:**", ""]
+            out += [f"- {w.suite}, {w.expectation} on {w.column}: {w.observed}" for w in self._warnings()]
         s = self.send
         out += ["", f"**Outbox:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
                     f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"]

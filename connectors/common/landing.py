@@ -130,7 +130,7 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
         if result.records_read == 0:
             result.message = "empty file: no records"
         con.execute(
-            "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             [load_id, stream.source, stream.name, str(path), sha, result.records_read, result.records_landed,
              result.records_quarantined, result.status, result.message or None, started,
              datetime.now(timezone.utc).replace(tzinfo=None), run_id],

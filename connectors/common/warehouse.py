@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS audit.gate_results (
 );
 -- columns added after the first release: older warehouses get them here
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS run_id VARCHAR;
+ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS raw_gate_passed_at TIMESTAMP;
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     load_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,
@@ -98,6 +99,7 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET enable_progress_bar = false")
     try:
         yield con
     finally:

@@ -58,6 +58,9 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
         ledger = con.execute("select count(*) from outbox.send_ledger").fetchone()[0]
     assert (missing, doubled) == (0, 0)
     assert 0 < candidates < crosswalk
+    docs = Path(summary.build.gates[-1].data_docs)
+    assert docs.name == "index.html" and "marts_candidate_crosswalk" in docs.read_text()
+    assert "Data Docs:" in summary.text() and "Quality gates passed" in summary.text()
 
     bodies = outbox_bodies(tmp_path)
     recipients = [(p["custom_args"]["candidate_id"], p["to"][0]["email"]) for b in bodies for p in b["personalizations"]]
