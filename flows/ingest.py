@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 from connectors.common.landing import LoadResult, land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
+from connectors.sources.greenhouse.api import GreenhouseSettings
 
 
 @dataclass
@@ -64,6 +65,17 @@ def land_stream_task(landing: str, warehouse: str, stream_name: str) -> list[Loa
     return results
 
 
+@task(name="pull-greenhouse-api", retries=2, retry_delay_seconds=60, cache_policy=NO_CACHE)
+def pull_greenhouse_api(landing: str, warehouse: str) -> int:
+    """Save new Harvest API pages into the landing folder (they land with the files below)."""
+    from connectors.sources.greenhouse.api import pull
+
+    with connect(warehouse) as con:
+        written = pull(con, Path(landing))
+    get_run_logger().info("greenhouse API: %d new page(s) saved", len(written))
+    return len(written)
+
+
 @flow(name="ingest-sources")
 def ingest_sources(landing: str, warehouse: str) -> IngestSummary:
     """Land new files from every source folder; files loaded before are skipped."""
@@ -76,6 +88,8 @@ def ingest_sources(landing: str, warehouse: str) -> IngestSummary:
             "`python -m connectors.demo --people 3000 --out {landing_path}`")
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
+    if GreenhouseSettings().api_key:
+        pull_greenhouse_api(landing, warehouse)
     summary = IngestSummary()
     for stream in all_streams(landing_path):
         for result in land_stream_task(landing, warehouse, stream.name):

@@ -64,6 +64,11 @@ CREATE TABLE IF NOT EXISTS outbox.messages (
     run_id        VARCHAR,
     created_at    TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit.cursors (
+    stream        VARCHAR PRIMARY KEY,
+    cursor_value  TIMESTAMP NOT NULL,
+    updated_at    TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit.gate_results (
     run_id      VARCHAR,
     checked_at  TIMESTAMP NOT NULL,

@@ -16,8 +16,8 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 def streams(landing: Path) -> list[Stream]:
     folder = landing / "ats" / "greenhouse"
     return [
-        Stream("greenhouse", "greenhouse_candidates", "greenhouse_candidates", folder, ("candidates*.json",),
+        Stream("greenhouse", "greenhouse_candidates", "greenhouse_candidates", folder, ("candidates*.json", "api/candidates*.json"),
                json_document, _id, primary_key="id"),
-        Stream("greenhouse", "greenhouse_applications", "greenhouse_applications", folder, ("applications*.json",),
+        Stream("greenhouse", "greenhouse_applications", "greenhouse_applications", folder, ("applications*.json", "api/applications*.json"),
                json_document, _id, primary_key="id"),
     ]

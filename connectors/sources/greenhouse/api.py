@@ -1,0 +1,134 @@
+"""Greenhouse Harvest API: pull candidates and applications into landing files.
+
+Each page the API returns is saved unchanged as a JSON file under `<landing>/ats/greenhouse/api/`, and
+then lands like any export file (one audited load per page). So an API pull leaves the same trail as a
+file drop, and a pull can be replayed from its files.
+
+Incremental: the cursor (`updated_after`) lives in the warehouse (`audit.cursors`); each pull asks for
+records updated since the last successful pull minus a look-back, so late updates are not missed. Pages
+follow the `Link` header only (never built by hand); `429` waits for `Retry-After`; 5xx, timeouts and
+dropped connections retry with backoff; a rejected key stops with a message that names the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import orjson
+
+ENDPOINTS = ("candidates", "applications")
+
+
+class GreenhouseError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class GreenhouseSettings:
+    api_key: str | None = field(default_factory=lambda: os.environ.get("GREENHOUSE_API_KEY") or None)
+    base_url: str = field(default_factory=lambda: os.environ.get("GREENHOUSE_API_URL", "https://harvest.greenhouse.io"))
+    per_page: int = 500  # the documented maximum
+    timeout_s: float = 30.0
+    lookback: timedelta = timedelta(minutes=15)
+    max_attempts: int = 6
+    backoff_s: float = 1.0
+
+
+def _next_link(response: httpx.Response) -> str | None:
+    return (response.links.get("next") or {}).get("url")
+
+
+class HarvestClient:
+    def __init__(self, settings: GreenhouseSettings, sleep=time.sleep):
+        if not settings.api_key:
+            raise GreenhouseError("GREENHOUSE_API_KEY is not set: export the Harvest API key (Basic auth user name) "
+                                  "or drop export files in <landing>/ats/greenhouse/ instead")
+        self.settings = settings
+        self._sleep = sleep
+        self._http = httpx.Client(base_url=settings.base_url.rstrip("/"), auth=(settings.api_key, ""),
+                                  timeout=settings.timeout_s, headers={"Accept": "application/json"})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def pages(self, endpoint: str, updated_after: datetime | None):
+        """Yield (page number, response body bytes) for every page of an endpoint."""
+        params: dict | None = {"per_page": self.settings.per_page}
+        if updated_after is not None:
+            params["updated_after"] = updated_after.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        url: str | None = f"/v1/{endpoint}"
+        number = 0
+        while url:
+            response = self._get(url, params)
+            number += 1
+            yield number, response.content
+            url, params = _next_link(response), None  # the next link carries every parameter
+
+    def _get(self, url: str, params: dict | None) -> httpx.Response:
+        for attempt in range(1, self.settings.max_attempts + 1):
+            try:
+                response = self._http.get(url, params=params)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if attempt == self.settings.max_attempts:
+                    raise GreenhouseError(f"Greenhouse did not answer {url} after {attempt} attempts: {exc}") from exc
+                self._sleep(self._backoff(attempt))
+                continue
+            if response.status_code == 200:
+                return response
+            if response.status_code in (401, 403):
+                raise GreenhouseError(f"Greenhouse refused the API key ({response.status_code}) for {url}: check "
+                                      "GREENHOUSE_API_KEY and that the key may read candidates and applications")
+            if response.status_code == 429 and attempt < self.settings.max_attempts:
+                self._sleep(_retry_after(response) or self._backoff(attempt))
+                continue
+            if response.status_code >= 500 and attempt < self.settings.max_attempts:
+                self._sleep(self._backoff(attempt))
+                continue
+            raise GreenhouseError(f"Greenhouse answered {response.status_code} for {url}: {response.text[:200]}")
+        raise GreenhouseError(f"Greenhouse kept answering 429/5xx for {url}")
+
+    def _backoff(self, attempt: int) -> float:
+        return self.settings.backoff_s * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def pull(con, landing: Path, settings: GreenhouseSettings | None = None, sleep=time.sleep) -> list[Path]:
+    """Save every page updated since the cursor (minus the look-back) to the landing folder; move the
+    cursor only after every endpoint was pulled completely. Returns the files written."""
+    settings = settings or GreenhouseSettings()
+    client = HarvestClient(settings, sleep)
+    folder = landing / "ats" / "greenhouse" / "api"
+    folder.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
+    stamp = started.strftime("%Y%m%dT%H%M%S")
+    written: list[Path] = []
+    try:
+        for endpoint in ENDPOINTS:
+            stream = f"greenhouse_api_{endpoint}"
+            row = con.execute("select cursor_value from audit.cursors where stream = ?", [stream]).fetchone()
+            since = row[0].replace(tzinfo=timezone.utc) - settings.lookback if row else None
+            for number, body in client.pages(endpoint, since):
+                if orjson.loads(body) == []:
+                    continue
+                path = folder / f"{endpoint}_{stamp}_p{number:04d}.json"
+                path.write_bytes(body)
+                written.append(path)
+        for endpoint in ENDPOINTS:
+            con.execute("insert or replace into audit.cursors values (?, ?, ?)",
+                        [f"greenhouse_api_{endpoint}", started.replace(tzinfo=None), datetime.now(timezone.utc).replace(tzinfo=None)])
+    finally:
+        client.close()
+    return written
