@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from connectors.sources import CANDIDATE_RAW_TABLES
+
 BLOCKING = {"severity": "blocking"}
 WARNING = {"severity": "warning"}
 REQUIRED_KEY = {"severity": "blocking", "check": "required_key"}
@@ -27,6 +29,7 @@ PHONE_VALID_BLOCKING, PHONE_VALID_WARNING = 0.80, 0.98
 FRESHNESS_WARNING_DAYS = 90
 VOLUME_BAND = (0.5, 3.0)  # this run's records (or batch size) against the median of recent runs
 MIN_HISTORY_RUNS = 3
+MIN_RATE_SAMPLE = 50  # a source with fewer emails (or phones) than this is not judged on its validity rate
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,11 @@ STAGING_SUITES = (
         """
         select
             source,
-            count(email) filter (where email_raw is not null) / nullif(count(email_raw), 0) as email_valid_share,
-            count(phone) filter (where phone_raw is not null) / nullif(count(phone_raw), 0) as phone_valid_share,
+            -- rates are judged only on a sample large enough to mean something
+            case when count(email_raw) >= {MIN_RATE_SAMPLE}
+                 then count(email) filter (where email_raw is not null) / count(email_raw) end as email_valid_share,
+            case when count(phone_raw) >= {MIN_RATE_SAMPLE}
+                 then count(phone) filter (where phone_raw is not null) / count(phone_raw) end as phone_valid_share,
             count(*) filter (where record_date < date '2000-01-01' or record_date > date '{as_of}' + interval 1 day)
                 as record_dates_implausible,
             count(*) filter (where birth_date_raw is not null and birth_date is null) as birth_dates_implausible,
@@ -157,7 +163,7 @@ STAGING_SUITES = (
             date_diff('day', max(record_date), date '{as_of}') as days_since_newest_record
         from intermediate.int_candidate_records_unioned
         group by source
-        """,
+        """.replace("{MIN_RATE_SAMPLE}", str(MIN_RATE_SAMPLE)),
         _validity,
         index_column="source",
     ),
@@ -215,6 +221,9 @@ def _crosswalk():
     ]
 
 
+LANDED_CANDIDATE_RECORDS = "\n            union all ".join(
+    f"select distinct source, source_record_id from raw.{table}" for table in CANDIDATE_RAW_TABLES)
+
 MART_SUITES = (
     GateSuite("marts_candidates", "marts", "One row per candidate_id; emails and phones well formed.",
               "select candidate_id, email, phone from marts.candidates", _candidates),
@@ -223,9 +232,7 @@ MART_SUITES = (
         "Every landed candidate record is in the crosswalk exactly once, with a candidate that has a profile.",
         """
         with landed as (
-            select distinct source, source_record_id from raw.greenhouse_candidates
-            union all select distinct source, source_record_id from raw.indeed_applications
-            union all select distinct source, source_record_id from raw.agency_candidates
+            {LANDED_CANDIDATE_RECORDS}
         ),
         counted as (
             select source, source_record_id, count(*) as n from marts.candidate_crosswalk group by all
@@ -238,7 +245,7 @@ MART_SUITES = (
             (select count(distinct x.candidate_id) from marts.candidate_crosswalk x
               where not exists (select 1 from marts.candidates c where c.candidate_id = x.candidate_id))
                 as candidates_without_profile
-        """,
+        """.replace("{LANDED_CANDIDATE_RECORDS}", LANDED_CANDIDATE_RECORDS),
         _crosswalk,
     ),
 )

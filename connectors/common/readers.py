@@ -35,7 +35,8 @@ def json_lines(path: Path) -> Iterator[Item]:
 
 
 def json_document(path: Path) -> Iterator[Item]:
-    """A JSON array of objects, a single object, or JSON Lines (detected from the content)."""
+    """A JSON array of objects, a single object, an API response that wraps them in "data", or JSON Lines
+    (detected from the content)."""
     data = path.read_bytes()
     body = data.lstrip(_BOM_UTF8).lstrip()
     if not body:
@@ -49,6 +50,10 @@ def json_document(path: Path) -> Iterator[Item]:
         yield Item(0, text=body[:2000].decode("utf-8", "replace"),
                    error=f"not valid JSON ({exc}); if the file was cut off, export it again")
         return
+    if isinstance(parsed, dict) and isinstance(parsed.get("data"), list):
+        parsed = parsed["data"]  # an API list response saved as is ({"data": [...], "hasNext": ...})
+    elif isinstance(parsed, dict) and isinstance(parsed.get("data"), dict):
+        parsed = [parsed["data"]]  # a single-object API response
     if isinstance(parsed, dict):
         parsed = [parsed]
     if not isinstance(parsed, list):

@@ -40,9 +40,9 @@
     end
 {%- endmacro %}
 
-{#- Japanese phone numbers to E.164 (+81...), Japan the default region. Accepts 090-1234-5678, 09012345678,
-    +81 90 1234 5678, (090)1234-5678 and full-width digits. Anything that does not give 9 or 10 national
-    digits is NULL. -#}
+{#- Phone numbers to E.164, Japan the default region. Accepts 090-1234-5678, 09012345678, +81 90 1234 5678,
+    +81 (0)90..., (090)1234-5678 and full-width digits; other countries only in international form (+1 ...).
+    A Japanese number that does not give 9 or 10 national digits is NULL. -#}
 {% macro normalize_phone_jp(expr) -%}
     {%- set digits = regex_replace_all(fold_width(expr), '[^0-9+]', '') -%}
     {#- after +81 a trunk 0 is sometimes kept, as in +81 (0)90 1234 5678 -#}
@@ -52,6 +52,10 @@
             then '+81' || {{ after_81 }}
         when {{ digits }} like '0%' and {{ digits }} not like '00%' and length({{ digits }}) between 10 and 11
             then '+81' || substr({{ digits }}, 2)
+        {#- another country's number written in international form is kept as E.164 -#}
+        when {{ digits }} like '+%' and {{ digits }} not like '+81%' and {{ digits }} not like '+0%'
+             and length({{ digits }}) - 1 between 8 and 15
+            then {{ digits }}
     end
 {%- endmacro %}
 
@@ -77,4 +81,17 @@
         {{ recruiting_crm.safe_date(regex_group(t, compact, 1), regex_group(t, compact, 2), regex_group(t, compact, 3)) }},
         {{ recruiting_crm.safe_date(era_year, regex_group(t, era, 3), regex_group(t, era, 4)) }}
     )
+{%- endmacro %}
+
+{#- One name string split into family and given name: Latin-letter names are written given name first,
+    Japanese names family name first ("山田 太郎"). Without a space the whole string is the family name. -#}
+{% macro split_full_name(expr, part) -%}
+    {%- set latin = regex_group(expr, '^([ -~]+)$', 1) -%}
+    {%- if part == 'family' -%}
+    case when {{ latin }} is not null then {{ regex_group(expr, '([^ ]+)$', 1) }}
+         else {{ regex_group(expr, '^([^ 　]+)', 1) }} end
+    {%- else -%}
+    case when {{ latin }} is not null then {{ regex_group(expr, '^([^ ]+) ', 1) }}
+         else {{ regex_group(expr, '^[^ 　]+[ 　]+(.+)$', 1) }} end
+    {%- endif -%}
 {%- endmacro %}

@@ -86,12 +86,96 @@ agencies as (
     from {{ ref('stg_agencies__candidates') }}
 ),
 
+lever as (
+    select
+        source,
+        source_record_id,
+        1 as source_trust_rank,
+        cast(created_at as date) as record_date,
+        {{ split_full_name('full_name', 'family') }} as family_name,
+        {{ split_full_name('full_name', 'given') }} as given_name,
+        cast(null as varchar) as family_name_kana,
+        cast(null as varchar) as given_name_kana,
+        email_raw,
+        phone_raw,
+        cast(null as varchar) as phone2_raw,
+        cast(null as varchar) as birth_date_raw,
+        cast(null as varchar) as gender,
+        {{ regex_group('location_raw', '^(北海道|東京都|大阪府|京都府|[^ 0-9]{2,3}県)', 1) }} as prefecture,
+        location_raw as address_raw,
+        cast(null as varchar) as desired_job_type,
+        cast(null as integer) as years_experience,
+        {{ regex_replace_all(regex_replace_all('tags_json', '[\\[\\]"]', ''), ',', ', ') }} as skills,
+        is_contact_allowed as is_marketing_opt_in,
+        case when is_contact_allowed then cast(created_at as date) end as marketing_opt_in_date,
+        cast(null as boolean) as has_relay_consent
+    from {{ ref('stg_lever__opportunities') }}
+),
+
+career_relay as (
+    select
+        source,
+        source_record_id,
+        2 as source_trust_rank,
+        coalesce(referred_date, cast(loaded_at as date)) as record_date,
+        family_name,
+        given_name,
+        family_name_kana,
+        given_name_kana,
+        email_raw,
+        phone_raw,
+        cast(null as varchar) as phone2_raw,
+        birth_date_raw,
+        cast(null as varchar) as gender,
+        cast(null as varchar) as prefecture,
+        cast(null as varchar) as address_raw,
+        desired_job_type,
+        cast(null as integer) as years_experience,
+        skills_raw as skills,
+        is_marketing_opt_in,
+        case when is_marketing_opt_in then coalesce(referred_date, cast(loaded_at as date)) end as marketing_opt_in_date,
+        has_relay_consent
+    from {{ ref('stg_career_relay__referrals') }}
+),
+
+prospects as (
+    select
+        source,
+        source_record_id,
+        4 as source_trust_rank,
+        coalesce(found_date, cast(loaded_at as date)) as record_date,
+        {{ split_full_name('full_name', 'family') }} as family_name,
+        {{ split_full_name('full_name', 'given') }} as given_name,
+        {{ split_full_name('name_kana', 'family') }} as family_name_kana,
+        {{ split_full_name('name_kana', 'given') }} as given_name_kana,
+        email_raw,
+        phone_raw,
+        cast(null as varchar) as phone2_raw,
+        cast(null as varchar) as birth_date_raw,
+        cast(null as varchar) as gender,
+        cast(null as varchar) as prefecture,
+        cast(null as varchar) as address_raw,
+        cast(null as varchar) as desired_job_type,
+        cast(null as integer) as years_experience,
+        skills_raw as skills,
+        is_marketing_opt_in,
+        case when is_marketing_opt_in then coalesce(found_date, cast(loaded_at as date)) end as marketing_opt_in_date,
+        cast(null as boolean) as has_relay_consent
+    from {{ ref('stg_prospects__prospects') }}
+),
+
 unioned as (
     select * from greenhouse
+    union all
+    select * from lever
     union all
     select * from indeed
     union all
     select * from agencies
+    union all
+    select * from career_relay
+    union all
+    select * from prospects
 )
 
 select

@@ -67,12 +67,52 @@ agencies as (
         on crosswalk.source = app.source and crosswalk.source_record_id = app.source_record_id
 ),
 
+lever as (
+    select
+        'lever:' || opp.source_record_id as application_key,
+        crosswalk.candidate_id,
+        'lever' as source,
+        coalesce(opp.origin, 'ATS') as channel,
+        cast(null as varchar) as job_id,
+        opp.headline as job_title,
+        opp.created_at as applied_at,
+        opp.status,
+        cast(null as varchar) as stage_name,
+        case when opp.status = 'rejected' then opp.archive_reason end as rejection_reason,
+        case when opp.status <> 'active' then opp.archived_at end as closed_at
+    from {{ ref('stg_lever__opportunities') }} as opp
+    inner join crosswalk
+        on crosswalk.source = 'lever' and crosswalk.source_record_id = opp.source_record_id
+),
+
+career_relay as (
+    select
+        'career_relay:' || referral.source_record_id as application_key,
+        crosswalk.candidate_id,
+        'career_relay' as source,
+        'Career Relay' as channel,
+        cast(null as varchar) as job_id,
+        referral.desired_job_type as job_title,
+        cast(coalesce(referral.referred_date, cast(referral.loaded_at as date)) as timestamp) as applied_at,
+        'referred' as status,
+        cast(null as varchar) as stage_name,
+        cast(null as varchar) as rejection_reason,
+        cast(null as timestamp) as closed_at
+    from {{ ref('stg_career_relay__referrals') }} as referral
+    inner join crosswalk
+        on crosswalk.source = 'career_relay' and crosswalk.source_record_id = referral.source_record_id
+),
+
 unioned as (
     select * from greenhouse
+    union all
+    select * from lever
     union all
     select * from indeed
     union all
     select * from agencies
+    union all
+    select * from career_relay
 )
 
 select

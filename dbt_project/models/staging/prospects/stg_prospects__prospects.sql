@@ -1,0 +1,28 @@
+with latest as (
+    {{ latest_version(source('prospects', 'prospects')) }}
+),
+
+renamed as (
+    select
+        'prospects' as source,
+        source_record_id,
+        load_id,
+        loaded_at,
+        coalesce({{ blank_to_null(json_str('record', '$.name')) }}, {{ blank_to_null(json_key('record', '氏名')) }})
+            as full_name,
+        {{ blank_to_null(json_str('record', '$.name_kana')) }} as name_kana,
+        {{ blank_to_null(json_str('record', '$.profile_url')) }} as profile_url,
+        {{ blank_to_null(json_str('record', '$.email')) }} as email_raw,
+        {{ blank_to_null(json_str('record', '$.phone')) }} as phone_raw,
+        {{ blank_to_null(json_str('record', '$.skills')) }} as skills_raw,
+        {{ blank_to_null(json_str('record', '$.channel')) }} as channel,
+        {{ parse_jp_date(json_str('record', '$.found_at')) }} as found_date,
+        lower(trim({{ json_str('record', '$.consent') }})) as consent_state
+    from latest
+)
+
+select
+    *,
+    case when consent_state = 'opted_in' then true when consent_state = 'declined' then false end
+        as is_marketing_opt_in
+from renamed
