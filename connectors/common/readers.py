@@ -4,6 +4,7 @@ what cannot be read becomes an Item with an error that names the line, row or fi
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -109,9 +110,22 @@ def _without_nul(lines: Iterator[str]) -> Iterator[str]:
         yield line.replace("\x00", "\ufffe") if "\x00" in line else line
 
 
-def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, ...] = ()) -> Iterator[Item]:
+_FORMULA = re.compile(r"^(=|[+\-@].*[A-Za-z]+\()")
+
+
+def looks_like_formula(value: str) -> bool:
+    """A spreadsheet formula (=HYPERLINK(...), +SUM(...), @cmd(...)) rather than data such as +81 90 ..."""
+    return bool(_FORMULA.match(value.strip()))
+
+
+def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, ...] = (),
+             mapping: dict[str, str] | None = None) -> Iterator[Item]:
     """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name.
-    With `required_any`, a file whose header has none of those columns is rejected whole."""
+    `mapping` renames headers first; with `required_any`, a file whose header has none of those columns
+    is rejected whole."""
+    if path.suffix.lower() == ".xlsx":
+        yield from xlsx_rows(path, required_any, mapping)
+        return
     if looks_binary(path):
         yield Item(0, error="binary content, not CSV text: export the file again as CSV (UTF-8 or Shift_JIS)")
         return
@@ -124,11 +138,10 @@ def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, 
             headers = next(reader)
         except StopIteration:
             return
-        headers = [h.strip() for h in headers]
-        if required_any and not set(headers) & set(required_any):
-            found = ", ".join(headers)[:300]
-            yield Item(0, error=f"missing a required column: expected one of {', '.join(required_any)}; found {found}. "
-                                "Rename the column in the file, or add a header mapping for this source")
+        headers = _mapped_headers(headers, mapping)
+        problem = _missing_required(headers, required_any)
+        if problem:
+            yield Item(0, error=problem)
             return
         width = len(headers)
         row_number = 1
@@ -154,7 +167,73 @@ def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
             return f"field {header} contains a NUL byte"
         if any("\udc80" <= ch <= "\udcff" for ch in value):
             return f"field {header} has bytes that are not valid {encoding} (mixed encodings in one file?)"
+        if looks_like_formula(value):
+            return f"field {header} holds a spreadsheet formula ({value[:40]!r}), not data"
     return None
+
+
+def _mapped_headers(headers: list, mapping: dict[str, str] | None) -> list[str]:
+    cleaned = ["" if h is None else str(h).strip() for h in headers]
+    return [mapping.get(h, h) for h in cleaned] if mapping else cleaned
+
+
+def _missing_required(headers: list[str], required_any: tuple[str, ...]) -> str | None:
+    if required_any and not set(headers) & set(required_any):
+        found = ", ".join(headers)[:300]
+        return (f"missing a required column: expected one of {', '.join(required_any)}; found {found}. "
+                "Rename the column in the file, or add a header mapping (mapping.json) for this source")
+    return None
+
+
+def xlsx_rows(path: Path, required_any: tuple[str, ...] = (), mapping: dict[str, str] | None = None) -> Iterator[Item]:
+    """Rows of the first sheet of an XLSX workbook as {header: text}, streamed (read-only mode); dates
+    become ISO dates and a formula cell is quarantined like a formula in a CSV."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        # formulas are read as formulas, not as Excel's cached results, so they can be refused by name
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        yield Item(0, error=f"not a readable XLSX workbook ({exc}): save it again from Excel as .xlsx or as CSV")
+        return
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        headers = _mapped_headers(list(next(rows, []) or []), mapping)
+        problem = _missing_required(headers, required_any)
+        if problem:
+            yield Item(0, error=problem)
+            return
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v in (None, "") for v in values):
+                continue
+            row = [_cell_text(v) for v in values]
+            if len(row) > len(headers) and any(row[len(headers):]):
+                yield Item(number, text="\t".join(row), error=f"row {number} has values beyond the last header column")
+                continue
+            row = (row + [""] * len(headers))[: len(headers)]
+            bad = _bad_field(headers, row, "xlsx")
+            if bad:
+                yield Item(number, text="\t".join(row), error=f"row {number}: {bad}")
+                continue
+            yield Item(number, record=dict(zip(headers, row)))
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _printable(text: str) -> str:

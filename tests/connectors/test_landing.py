@@ -133,3 +133,42 @@ def test_binary_empty_and_headerless_files_get_a_clear_answer(landing_copy, tmp_
     assert results["empty.csv"].records_read == 0 and results["empty.csv"].status == "loaded"
     assert "missing a required column" in _reasons(warehouse, "other.csv")[0][1]
     assert_reconciled(warehouse)
+
+
+def test_formula_in_a_name_is_quarantined_and_phones_are_not_formulas(landing_copy, tmp_path):
+    folder = landing_copy / "agencies" / "formula_agency"
+    folder.mkdir()
+    (folder / "list.csv").write_text(
+        "管理番号,姓漢字,名漢字,電話番号1\r\nF1,\"=HYPERLINK(\"\"http://x\"\",\"\"山田\"\")\",太郎,+81 90 1234 5678\r\n"
+        "F2,佐藤,花子,+81-90-1111-2222\r\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    result = next(r for r in land_all(landing_copy, warehouse) if r.file.endswith("list.csv"))
+    assert (result.records_landed, result.records_quarantined) == (1, 1)
+    assert "field 姓漢字 holds a spreadsheet formula" in _reasons(warehouse, "list.csv")[0][1]
+
+
+def test_xlsx_and_a_header_mapping_file(landing_copy, tmp_path):
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    folder = landing_copy / "agencies" / "excel_agency"
+    folder.mkdir()
+    (folder / "mapping.json").write_text(json.dumps({"columns": {"氏名(姓)": "姓漢字", "氏名(名)": "名漢字",
+                                                                 "Mail": "メールアドレス"}}), encoding="utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["管理番号", "氏名(姓)", "氏名(名)", "Mail", "生年月日"])
+    sheet.append(["X1", "髙橋", "一郎", "ichiro@example.jp", date(1990, 4, 1)])
+    sheet.append(["X2", "=HYPERLINK(\"x\")", "次郎", "jiro@example.jp", None])
+    book.save(folder / "list.xlsx")
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    warehouse = tmp_path / "w.duckdb"
+    results = {Path(r.file).name: r for r in land_all(landing_copy, warehouse)}
+    assert (results["list.xlsx"].records_landed, results["list.xlsx"].records_quarantined) == (1, 1)
+    assert results["broken.xlsx"].records_quarantined == 1
+    with connect(warehouse, read_only=True) as con:
+        row = con.execute("""select record->>'姓漢字', record->>'メールアドレス', record->>'生年月日'
+                             from raw.agency_candidates where source = 'agency_excel_agency'""").fetchone()
+    assert row == ("髙橋", "ichiro@example.jp", "1990-04-01")
+    assert_reconciled(warehouse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterator
 
@@ -22,8 +23,25 @@ def _id(record: dict, path: Path, position: int) -> str | None:
     return f"{path.name}#{position}"
 
 
+MAPPING_FILE = "mapping.json"
+
+
+def _mapping(folder: Path) -> dict[str, str] | None:
+    """An agency with other headers gets a mapping.json beside its files: {"columns": {"their": "ours"}}."""
+    path = folder / MAPPING_FILE
+    if not path.exists():
+        return None
+    columns = json.loads(path.read_text(encoding="utf-8")).get("columns", {})
+    return {str(k).strip(): str(v).strip() for k, v in columns.items()}
+
+
 def _read(path: Path) -> Iterator[Item]:
-    return csv_rows(path, required_any=NAME_COLUMNS)
+    try:
+        mapping = _mapping(path.parent)
+    except (json.JSONDecodeError, AttributeError) as exc:
+        yield Item(0, error=f"{path.parent.name}/{MAPPING_FILE} is not a JSON object with a 'columns' object: {exc}")
+        return
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping)
 
 
 def streams(landing: Path) -> list[Stream]:
@@ -32,6 +50,6 @@ def streams(landing: Path) -> list[Stream]:
         return []
     return [
         Stream(f"agency_{folder.name}", f"agency_{folder.name}", "agency_candidates", folder,
-               ("*.csv", "*.tsv", "*.txt"), _read, _id, primary_key="管理番号 / record_id (else file#row)")
+               ("*.csv", "*.tsv", "*.txt", "*.xlsx"), _read, _id, primary_key="管理番号 / record_id (else file#row)")
         for folder in sorted(p for p in root.iterdir() if p.is_dir())
     ]

@@ -1,18 +1,46 @@
-"""Indeed Apply applications: JSON Lines (one application per line) or JSON files (one application or an array)."""
+"""Indeed Apply applications: JSON Lines (one application per line) or JSON files (one application or an
+array). A file pushed by Indeed can carry its `X-Indeed-Signature` in a sidecar `<file>.sig`: it is
+verified before anything in the file lands."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import os
 from pathlib import Path
+from typing import Iterator
 
 import orjson
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Item, Stream
 from connectors.common.readers import json_document, json_lines
 
 
-def _read(path: Path):
-    return json_lines(path) if path.suffix == ".jsonl" else json_document(path)
+def indeed_signature(body: bytes, secret: str) -> str:
+    """base64(HMAC-SHA1(key = API secret, message = raw body)), as Indeed signs a pushed application."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha1).digest()).decode("ascii")
+
+
+def signature_problem(path: Path, secret: str | None) -> str | None:
+    sidecar = path.with_name(path.name + ".sig")
+    if not sidecar.exists():
+        return None
+    if not secret:
+        return (f"{sidecar.name} holds an X-Indeed-Signature but INDEED_API_SECRET is not set: set it to verify "
+                "the file, or remove the .sig file if the file did not come from Indeed's push")
+    expected = indeed_signature(path.read_bytes(), secret)
+    if not hmac.compare_digest(expected, sidecar.read_text(encoding="ascii", errors="replace").strip()):
+        return "X-Indeed-Signature does not match the file: it was changed after Indeed sent it, or signed with another key"
+    return None
+
+
+def _read(path: Path) -> Iterator[Item]:
+    problem = signature_problem(path, os.environ.get("INDEED_API_SECRET"))
+    if problem:
+        yield Item(0, error=problem)
+        return
+    yield from (json_lines(path) if path.suffix == ".jsonl" else json_document(path))
 
 
 def _id(record: dict, path: Path, position: int) -> str | None:
