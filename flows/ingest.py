@@ -47,12 +47,16 @@ class IngestSummary:
         return sum(t.records_landed for t in self.by_source.values())
 
 
+ARCHIVE_FOLDER = "_archive"  # landed files move here, one folder per load: kept, never deleted
+
+
 @task(name="land-stream", cache_policy=NO_CACHE)
 def land_stream_task(landing: str, warehouse: str, stream_name: str) -> list[LoadResult]:
     logger = get_run_logger()
     stream = next(s for s in all_streams(Path(landing)) if s.name == stream_name)
     with connect(warehouse) as con:
-        results = land_stream(con, stream, run_id=str(flow_run.get_id() or "") or None)
+        results = land_stream(con, stream, run_id=str(flow_run.get_id() or "") or None,
+                              archive=Path(landing) / ARCHIVE_FOLDER / stream.source)
     loaded = [r for r in results if r.status == "loaded"]
     logger.info(
         "%s: %d file(s) loaded, %d already loaded before; %d records read, %d landed, %d quarantined",

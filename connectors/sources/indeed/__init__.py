@@ -58,5 +58,6 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 def streams(landing: Path) -> list[Stream]:
     return [
         Stream("indeed", "indeed_applications", "indeed_applications", landing / "job_boards" / "indeed",
-               ("*.jsonl", "*.json"), _read, _id, primary_key="id (or a hash of appliedOnMillis, jobId, email, fullName)"),
+               ("*.jsonl", "*.json"), _read, _id, primary_key="id (or a hash of appliedOnMillis, jobId, email, fullName)",
+               json_key_path="$.id", precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET"))),
     ]

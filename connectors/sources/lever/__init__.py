@@ -15,4 +15,4 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 def streams(landing: Path) -> list[Stream]:
     return [Stream("lever", "lever_opportunities", "lever_opportunities", landing / "ats" / "lever",
-                   ("*.json", "*.jsonl"), json_document, _id, primary_key="id (opportunity id)")]
+                   ("*.json", "*.jsonl"), json_document, _id, primary_key="id (opportunity id)", json_key_path="$.id")]

@@ -1,0 +1,113 @@
+"""A small HTTP receiver for SendGrid's Event Webhook: verifies the signature, then saves each POST body
+as a file in the landing folder, where the sendgrid_events stream lands it (and de-duplicates events by
+sg_event_id, since SendGrid retries).
+
+    SENDGRID_WEBHOOK_PUBLIC_KEY=... python -m connectors.sources.sendgrid_events.receiver --landing DIR --port 8025
+
+Signature (SendGrid's signed webhook): ECDSA P-256 with SHA-256 over the `X-Twilio-Email-Event-Webhook-
+Timestamp` header value followed by the raw body; the `X-Twilio-Email-Event-Webhook-Signature` header is the
+base64 DER signature; the public key is the base64 SubjectPublicKeyInfo SendGrid shows in its settings.
+Without a public key configured the receiver refuses to start unless --insecure-no-signature is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
+MAX_BODY_BYTES = 32 * 2**20
+
+
+def verify_signature(public_key_b64: str, payload: bytes, signature_b64: str, timestamp: str) -> bool:
+    try:
+        key = load_der_public_key(base64.b64decode(public_key_b64))
+        key.verify(base64.b64decode(signature_b64), timestamp.encode("utf-8") + payload, ec.ECDSA(hashes.SHA256()))
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    folder = landing / "engagement" / "sendgrid"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # request lines carry no personal data, but keep the console quiet
+            pass
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            if length <= 0 or length > MAX_BODY_BYTES:
+                return self._answer(413 if length > MAX_BODY_BYTES else 400, "body missing or too large")
+            body = self.rfile.read(length)
+            if public_key is not None:
+                signature, timestamp = self.headers.get(SIGNATURE_HEADER), self.headers.get(TIMESTAMP_HEADER)
+                if not signature or not timestamp or not verify_signature(public_key, body, signature, timestamp):
+                    return self._answer(403, "signature missing or invalid")
+            try:
+                events = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return self._answer(400, "body is not JSON")
+            if not isinstance(events, list):
+                return self._answer(400, "body is not a JSON array of events")
+            name = f"webhook_{time.strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:8]}.json"
+            partial = folder / (name + ".partial")
+            partial.write_bytes(body)
+            partial.rename(folder / name)  # the loader never sees half a file
+            self._answer(200, "ok")
+
+        def _answer(self, status: int, text: str) -> None:
+            payload = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+def serve_in_background(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--insecure-no-signature", action="store_true", help="accept unsigned posts (testing only)")
+    args = parser.parse_args(argv)
+    public_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    if not public_key and not args.insecure_no_signature:
+        print("error: SENDGRID_WEBHOOK_PUBLIC_KEY is not set: copy the verification key from SendGrid's "
+              "Mail Settings > Signed Event Webhook, or pass --insecure-no-signature for a local test", file=sys.stderr)
+        return 2
+    server = make_server(args.landing, public_key, args.host, args.port)
+    print(f"receiving SendGrid events on http://{args.host}:{server.server_address[1]}/ into {args.landing}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
