@@ -161,13 +161,18 @@ def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, 
             yield Item(row_number, record=dict(zip(headers, row)))
 
 
+_SUSPECT = re.compile("[\udc80-\udcff\ufffe]")  # undecodable bytes (surrogate escapes) or a marked NUL
+
+
 def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
     for header, value in zip(headers, row):
-        if "\ufffe" in value:
-            return f"field {header} contains a NUL byte"
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
+        if not value:
+            continue
+        if _SUSPECT.search(value):
+            if "\ufffe" in value:
+                return f"field {header} contains a NUL byte"
             return f"field {header} has bytes that are not valid {encoding} (mixed encodings in one file?)"
-        if looks_like_formula(value):
+        if value[0] in "=+-@" and looks_like_formula(value):
             return f"field {header} holds a spreadsheet formula ({value[:40]!r}), not data"
     return None
 
