@@ -10,6 +10,7 @@ from typing import Iterator
 
 import orjson
 
+from .dates import date_problem
 from .landing import Item
 
 SNIFF_BYTES = 1 << 16
@@ -119,12 +120,12 @@ def looks_like_formula(value: str) -> bool:
 
 
 def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, ...] = (),
-             mapping: dict[str, str] | None = None) -> Iterator[Item]:
+             mapping: dict[str, str] | None = None, date_fields: dict[str, tuple] | None = None) -> Iterator[Item]:
     """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name.
     `mapping` renames headers first; with `required_any`, a file whose header has none of those columns
-    is rejected whole."""
+    is rejected whole; `date_fields` ({column: (earliest, latest)}) quarantines rows with absurd dates."""
     if path.suffix.lower() == ".xlsx":
-        yield from xlsx_rows(path, required_any, mapping)
+        yield from xlsx_rows(path, required_any, mapping, date_fields)
         return
     if looks_binary(path):
         yield Item(0, error="binary content, not CSV text: export the file again as CSV (UTF-8 or Shift_JIS)")
@@ -154,11 +155,12 @@ def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, 
                 yield Item(row_number, text=_printable(text),
                            error=f"row {row_number} has {len(row)} fields, the header has {width}")
                 continue
-            bad = _bad_field(headers, row, encoding)
+            record = dict(zip(headers, row))
+            bad = _bad_field(headers, row, encoding) or _bad_date(record, date_fields)
             if bad:
                 yield Item(row_number, text=_printable(text), error=f"row {row_number}: {bad}")
                 continue
-            yield Item(row_number, record=dict(zip(headers, row)))
+            yield Item(row_number, record=record)
 
 
 _SUSPECT = re.compile("[\udc80-\udcff\ufffe]")  # undecodable bytes (surrogate escapes) or a marked NUL
@@ -177,6 +179,16 @@ def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
     return None
 
 
+def _bad_date(record: dict, date_fields: dict[str, tuple] | None) -> str | None:
+    for column, (earliest, latest) in (date_fields or {}).items():
+        value = record.get(column)
+        if value:
+            problem = date_problem(value, earliest, latest)
+            if problem:
+                return f"field {column}: {problem}"
+    return None
+
+
 def _mapped_headers(headers: list, mapping: dict[str, str] | None) -> list[str]:
     cleaned = ["" if h is None else str(h).strip() for h in headers]
     return [mapping.get(h, h) for h in cleaned] if mapping else cleaned
@@ -190,7 +202,8 @@ def _missing_required(headers: list[str], required_any: tuple[str, ...]) -> str 
     return None
 
 
-def xlsx_rows(path: Path, required_any: tuple[str, ...] = (), mapping: dict[str, str] | None = None) -> Iterator[Item]:
+def xlsx_rows(path: Path, required_any: tuple[str, ...] = (), mapping: dict[str, str] | None = None,
+              date_fields: dict[str, tuple] | None = None) -> Iterator[Item]:
     """Rows of the first sheet of an XLSX workbook as {header: text}, streamed (read-only mode); dates
     become ISO dates and a formula cell is quarantined like a formula in a CSV."""
     import zipfile
@@ -218,11 +231,12 @@ def xlsx_rows(path: Path, required_any: tuple[str, ...] = (), mapping: dict[str,
                 yield Item(number, text="\t".join(row), error=f"row {number} has values beyond the last header column")
                 continue
             row = (row + [""] * len(headers))[: len(headers)]
-            bad = _bad_field(headers, row, "xlsx")
+            record = dict(zip(headers, row))
+            bad = _bad_field(headers, row, "xlsx") or _bad_date(record, date_fields)
             if bad:
                 yield Item(number, text="\t".join(row), error=f"row {number}: {bad}")
                 continue
-            yield Item(number, record=dict(zip(headers, row)))
+            yield Item(number, record=record)
     finally:
         workbook.close()
 

@@ -172,3 +172,20 @@ def test_xlsx_and_a_header_mapping_file(landing_copy, tmp_path):
                              from raw.agency_candidates where source = 'agency_excel_agency'""").fetchone()
     assert row == ("髙橋", "ichiro@example.jp", "1990-04-01")
     assert_reconciled(warehouse)
+
+
+def test_absurd_dates_are_quarantined_with_the_field(landing_copy, tmp_path):
+    folder = landing_copy / "agencies" / "date_agency"
+    folder.mkdir()
+    (folder / "list.csv").write_text(
+        "管理番号,姓漢字,名漢字,生年月日,推薦日\r\nD1,山田,太郎,平成2年4月1日,2026/10/01\r\n"
+        "D2,佐藤,花子,2099/01/01,2026/10/01\r\nD3,鈴木,一郎,1990/02/30,2026/10/01\r\nD4,高橋,二郎,H2.4.1,1800/01/01\r\n",
+        encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    result = next(r for r in land_all(landing_copy, warehouse) if r.file.endswith("list.csv"))
+    assert (result.records_read, result.records_landed, result.records_quarantined) == (4, 1, 3)
+    reasons = [reason for _, reason in _reasons(warehouse, "list.csv")]
+    assert "row 3: field 生年月日: '2099/01/01'" in reasons[0] and "outside" in reasons[0]
+    assert "row 4: field 生年月日: '1990/02/30' is not a date" in reasons[1]
+    assert "row 5: field 推薦日: '1800/01/01'" in reasons[2]
+    assert_reconciled(warehouse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +27,13 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 MAPPING_FILE = "mapping.json"
 
 
+def date_fields() -> dict[str, tuple[date, date]]:
+    """Birth dates a living applicant can have; referral dates between the first ATS and tomorrow."""
+    today = date.today()
+    birth, referred = (date(1920, 1, 1), today), (date(2000, 1, 1), today + timedelta(days=1))
+    return {"生年月日": birth, "birth_date": birth, "推薦日": referred, "referred_at": referred}
+
+
 def _mapping(folder: Path) -> dict[str, str] | None:
     """An agency with other headers gets a mapping.json beside its files: {"columns": {"their": "ours"}}."""
     path = folder / MAPPING_FILE
@@ -41,7 +49,7 @@ def _read(path: Path) -> Iterator[Item]:
     except (json.JSONDecodeError, AttributeError) as exc:
         yield Item(0, error=f"{path.parent.name}/{MAPPING_FILE} is not a JSON object with a 'columns' object: {exc}")
         return
-    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping)
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, date_fields=date_fields())
 
 
 def streams(landing: Path) -> list[Stream]:

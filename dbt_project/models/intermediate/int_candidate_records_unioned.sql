@@ -112,6 +112,32 @@ lever as (
     from {{ ref('stg_lever__opportunities') }}
 ),
 
+ats_csv as (
+    select
+        source,
+        source_record_id,
+        1 as source_trust_rank,
+        coalesce(applied_date, cast(loaded_at as date)) as record_date,
+        family_name,
+        given_name,
+        family_name_kana,
+        given_name_kana,
+        email_raw,
+        phone_raw,
+        cast(null as varchar) as phone2_raw,
+        birth_date_raw,
+        cast(null as varchar) as gender,
+        prefecture,
+        cast(null as varchar) as address_raw,
+        desired_job_type,
+        cast(null as integer) as years_experience,
+        skills_raw as skills,
+        is_marketing_opt_in,
+        case when is_marketing_opt_in then coalesce(applied_date, cast(loaded_at as date)) end as marketing_opt_in_date,
+        has_relay_consent
+    from {{ ref('stg_ats_csv__candidates') }}
+),
+
 career_relay as (
     select
         source,
@@ -168,6 +194,8 @@ unioned as (
     select * from greenhouse
     union all
     select * from lever
+    union all
+    select * from ats_csv
     union all
     select * from indeed
     union all

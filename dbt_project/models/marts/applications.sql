@@ -85,6 +85,24 @@ lever as (
         on crosswalk.source = 'lever' and crosswalk.source_record_id = opp.source_record_id
 ),
 
+ats_csv as (
+    select
+        app.source || ':' || app.source_record_id as application_key,
+        crosswalk.candidate_id,
+        app.source,
+        'ATS' as channel,
+        cast(null as varchar) as job_id,
+        app.job_title,
+        cast(coalesce(app.applied_date, cast(app.loaded_at as date)) as timestamp) as applied_at,
+        app.status,
+        cast(null as varchar) as stage_name,
+        case when app.status in ('rejected', 'declined') then app.rejection_reason end as rejection_reason,
+        cast(app.rejected_date as timestamp) as closed_at
+    from {{ ref('stg_ats_csv__candidates') }} as app
+    inner join crosswalk
+        on crosswalk.source = app.source and crosswalk.source_record_id = app.source_record_id
+),
+
 career_relay as (
     select
         'career_relay:' || referral.source_record_id as application_key,
@@ -107,6 +125,8 @@ unioned as (
     select * from greenhouse
     union all
     select * from lever
+    union all
+    select * from ats_csv
     union all
     select * from indeed
     union all
