@@ -95,3 +95,14 @@
          else {{ regex_group(expr, '^[^ 　]+[ 　]+(.+)$', 1) }} end
     {%- endif -%}
 {%- endmacro %}
+
+{#- A yes/no answer as sources write it (同意 / 不同意, はい / いいえ, yes / no, ○ / ×, opted_in / declined ...)
+    as a boolean; anything else, including blank, is NULL (not stated). -#}
+{% macro answer_to_boolean(expr) -%}
+    case
+        when lower(trim({{ expr }})) in ('同意', '同意する', 'はい', '有', 'あり', 'yes', 'y', 'true', '1', '○', 'opted_in')
+            then true
+        when lower(trim({{ expr }})) in ('不同意', '同意しない', 'いいえ', '無', 'なし', 'no', 'n', 'false', '0', '×', 'declined')
+            then false
+    end
+{%- endmacro %}

@@ -19,8 +19,6 @@
     'marketing_answer': ['メール配信同意', 'marketing_opt_in'],
     'relay_answer': ['第三者提供同意', 'third_party_consent'],
 } -%}
-{%- set yes = "('同意', '同意する', 'はい', '有', 'あり', 'yes', 'y', 'true', '1', '○')" -%}
-{%- set no = "('不同意', '同意しない', 'いいえ', '無', 'なし', 'no', 'n', 'false', '0', '×')" -%}
 
 with latest as (
     {{ latest_version(source('agencies', 'agency_candidates'), 'source, source_record_id') }}
@@ -63,9 +61,7 @@ select
     {{ try_cast_as(fold_width('years_experience_raw'), 'integer') }} as years_experience,
     skills_raw,
     {{ parse_jp_date('referred_date_raw') }} as referred_date,
-    case when lower(marketing_answer) in {{ yes }} then true when lower(marketing_answer) in {{ no }} then false end
-        as is_marketing_opt_in,
-    case when lower(relay_answer) in {{ yes }} then true when lower(relay_answer) in {{ no }} then false end
-        as has_relay_consent,
+    {{ answer_to_boolean('marketing_answer') }} as is_marketing_opt_in,
+    {{ answer_to_boolean('relay_answer') }} as has_relay_consent,
     file
 from renamed

@@ -1,5 +1,3 @@
-{%- set yes = "('同意', 'はい', '有', 'yes', 'y', 'true', '1', '○')" -%}
-{%- set no = "('不同意', 'いいえ', '無', 'no', 'n', 'false', '0', '×')" -%}
 with latest as (
     {{ latest_version(source('ats_csv', 'ats_csv_candidates'), 'source, source_record_id') }}
 ),
@@ -55,7 +53,6 @@ select
     rejection_reason,
     applied_date,
     rejected_date,
-    case when marketing_answer in {{ yes }} then true when marketing_answer in {{ no }} then false end
-        as is_marketing_opt_in,
-    case when relay_answer in {{ yes }} then true when relay_answer in {{ no }} then false end as has_relay_consent
+    {{ answer_to_boolean('marketing_answer') }} as is_marketing_opt_in,
+    {{ answer_to_boolean('relay_answer') }} as has_relay_consent
 from renamed

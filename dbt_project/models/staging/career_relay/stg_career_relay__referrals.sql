@@ -1,5 +1,3 @@
-{%- set yes = "('同意', 'はい', 'yes', 'y', 'true', '1', 'opted_in')" -%}
-{%- set no = "('不同意', 'いいえ', 'no', 'n', 'false', '0', 'declined')" -%}
 with latest as (
     {{ latest_version(source('career_relay', 'career_relay_referrals')) }}
 )
@@ -19,8 +17,6 @@ select
     {{ blank_to_null(json_str('record', '$.desired_job_type')) }} as desired_job_type,
     {{ blank_to_null(json_str('record', '$.skills')) }} as skills_raw,
     {{ parse_jp_date(json_str('record', '$.referred_at')) }} as referred_date,
-    case when lower({{ json_str('record', '$.marketing_opt_in') }}) in {{ yes }} then true
-         when lower({{ json_str('record', '$.marketing_opt_in') }}) in {{ no }} then false end as is_marketing_opt_in,
-    case when lower({{ json_str('record', '$.third_party_consent') }}) in {{ yes }} then true
-         when lower({{ json_str('record', '$.third_party_consent') }}) in {{ no }} then false end as has_relay_consent
+    {{ answer_to_boolean(json_str('record', '$.marketing_opt_in')) }} as is_marketing_opt_in,
+    {{ answer_to_boolean(json_str('record', '$.third_party_consent')) }} as has_relay_consent
 from latest

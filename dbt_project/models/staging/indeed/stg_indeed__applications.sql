@@ -26,8 +26,5 @@ renamed as (
 
 select
     *,
-    case
-        when marketing_answer in ('はい', 'yes', 'Yes', 'YES', 'true') then true
-        when marketing_answer in ('いいえ', 'no', 'No', 'NO', 'false') then false
-    end as is_marketing_opt_in
+    {{ answer_to_boolean('marketing_answer') }} as is_marketing_opt_in
 from renamed

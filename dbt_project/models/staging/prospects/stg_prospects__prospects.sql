@@ -23,6 +23,6 @@ renamed as (
 
 select
     *,
-    case when consent_state = 'opted_in' then true when consent_state = 'declined' then false end
-        as is_marketing_opt_in
+    -- opted_in is consent, declined is a no, not_asked is not consent but not a no either
+    {{ answer_to_boolean('consent_state') }} as is_marketing_opt_in
 from renamed
