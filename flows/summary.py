@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from connectors.common.warehouse import connect
+from flows.ingest import SourceTotals
 
 WAREHOUSE_COUNTS = {
     "candidate_records": "select count(*) from marts.candidate_crosswalk",
@@ -37,7 +38,9 @@ class RunSummary:
     warehouse: dict[str, int] = field(default_factory=dict)
 
     def _source_rows(self):
-        for source, t in sorted(self.ingest.by_source.items()):
+        landed_before = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("landed:")}
+        for source in sorted(set(self.ingest.by_source) | landed_before):
+            t = self.ingest.by_source.get(source) or SourceTotals()
             total = self.warehouse.get(f"landed:{source}", 0)
             yield source, t.files_loaded, t.files_skipped, t.records_read, t.records_landed, t.records_quarantined, total
 

@@ -175,7 +175,7 @@ def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
                 return f"field {header} contains a NUL byte"
             return f"field {header} has bytes that are not valid {encoding} (mixed encodings in one file?)"
         if value[0] in "=+-@" and looks_like_formula(value):
-            return f"field {header} holds a spreadsheet formula ({value[:40]!r}), not data"
+            return f"field {header} holds a spreadsheet formula, not data"
     return None
 
 
@@ -185,7 +185,7 @@ def _bad_date(record: dict, date_fields: dict[str, tuple] | None) -> str | None:
         if value:
             problem = date_problem(value, earliest, latest)
             if problem:
-                return f"field {column}: {problem}"
+                return f"field {column} {problem}"
     return None
 
 

@@ -89,7 +89,7 @@ ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
     ([f"""insert into outbox.send_ledger select candidate_id, 'nurture-other-2026-11', '1', 'b0', 'outbox', 'written',
           null, 'r0', timestamp '2026-11-20' from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""],
      "is_within_frequency_cap"),
-    ([f"update marts.nurture_batch set email = null where candidate_id = {ONE_BATCH_MEMBER}"], "email"),
+    ([f"update marts.nurture_batch set email = null where candidate_id = {ONE_BATCH_MEMBER}"], "has_email"),
     (["insert into marts.nurture_batch select * from marts.nurture_batch limit 1"], "candidate_id"),
     ([f"insert into outbox.messages values ('h{i}', 'nurture-x-2026-0{i}', 'outbox', 10, '{{}}', null, 'run{i}', "
       f"timestamp '2026-0{i}-01')" for i in (1, 2, 3)], "ratio_to_recent_median"),

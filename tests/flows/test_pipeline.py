@@ -35,7 +35,7 @@ def outbox_bodies(tmp_path: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((tmp_path / "outbox").rglob("*.json"))]
 
 
-def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, tmp_path, mail_send_schema):
+def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, tmp_path, mail_send_schema, capfd):
     state = run(landing_copy, tmp_path)
     assert state.is_completed(), state.message
     summary = state.result()
@@ -76,11 +76,31 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
         assert audience[candidate_id] == email
         assert email not in suppressed and email not in not_opted_in
 
+    assert_no_personal_data(warehouse, capfd.readouterr(), summary)
+
     again = run(landing_copy, tmp_path)
     assert again.is_completed(), again.message
     rerun = again.result()
     assert rerun.ingest.load_ids == [] and rerun.send.messages == 0
     assert len(outbox_bodies(tmp_path)) == len(bodies)
+
+
+def assert_no_personal_data(warehouse: Path, captured, summary) -> None:
+    """No email address, phone number or name from the data in the run's console output or artifacts."""
+    with connect(warehouse, read_only=True) as con:
+        values = con.execute("""
+            select distinct v from (
+                select email_raw as v from intermediate.int_candidate_records_unioned
+                union all select phone_raw from intermediate.int_candidate_records_unioned
+                union all select phone from intermediate.int_candidate_records_unioned
+                union all select display_name from marts.candidates where length(display_name) >= 5)
+            where v is not null""").fetchall()
+    published = captured.out + captured.err + summary.markdown() + summary.text()
+    assert "gate raw passed" in published  # the run's log lines were captured
+    published += "".join(report.markdown(stage) for report, stage in zip(summary.build.gates, ("raw", "staging", "marts")))
+    assert len(values) > 1000
+    leaked = [v for (v,) in values if v in published]
+    assert leaked == []
 
 
 def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(landing_copy, tmp_path):
