@@ -134,13 +134,16 @@ def _validity():
     ]
 
 
-def _volumes():
-    gxe = _gxe()
-    low, high = VOLUME_BAND
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
-        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=WARNING),
-    ]
+def _volume_band(above_is: dict) -> Callable[[], list]:
+    """ratio_to_recent_median inside VOLUME_BAND: too small is a warning, too large is `above_is`."""
+    def build():
+        gxe = _gxe()
+        low, high = VOLUME_BAND
+        return [
+            gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=above_is),
+            gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
+        ]
+    return build
 
 
 STAGING_SUITES = (
@@ -193,7 +196,7 @@ STAGING_SUITES = (
         left join history on history.stream = latest.stream
         where latest.recency = 1
         """,
-        _volumes,
+        _volume_band(WARNING),
         index_column="stream",
     ),
 )
@@ -269,15 +272,6 @@ def _nurture_batch():
     ]
 
 
-def _batch_size():
-    gxe = _gxe()
-    low, high = VOLUME_BAND
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
-    ]
-
-
 NURTURE_SUITES = (
     GateSuite(
         "nurture_batch", "nurture",
@@ -323,7 +317,7 @@ NURTURE_SUITES = (
                     then (select count(*) from marts.nurture_batch) / median_recipients end as ratio_to_recent_median
         from history
         """,
-        _batch_size,
+        _volume_band(BLOCKING),
     ),
 )
 

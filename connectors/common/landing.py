@@ -8,6 +8,7 @@ record the counts in `audit.loads`, all in one transaction per file.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import uuid
@@ -110,46 +111,54 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
     # again and again (it once took a third of landing time). Nothing here makes reference cycles.
     collecting = gc.isenabled()
     gc.disable()
-    con.execute("BEGIN TRANSACTION")
     try:
-        for item in stream.read(path):
-            read += 1
-            error = item.error
-            key = None
-            if error is None:
-                try:
-                    key = key_of(item.record, path, item.position)
-                except (KeyError, TypeError, ValueError) as exc:
-                    error = f"cannot read the record key ({stream.primary_key}): {exc}"
-                else:
-                    if key is None or key == "":
-                        error = f"missing required field {stream.primary_key}"
-            if error is not None:
-                raw = item.text if item.text is not None else (dumps(item.record).decode() if item.record else None)
-                reason = f"{path.name}, record {item.position}: {error}"
-                quarantined.append((load_id, stream.source, str(path), item.position, reason,
-                                    raw[:RAW_PREVIEW_CHARS] if raw else None))
-                if len(result.reasons) < 5:
-                    result.reasons.append(reason)
-                continue
-            batch.add(item.position, key, item.text if item.text is not None else dumps(item.record).decode())
-            landed += 1
-            if batch.size >= BATCH_ROWS:
-                batch.flush(con, stream.raw_table)
-        batch.flush(con, stream.raw_table)
-        result.records_read, result.records_landed = read, landed
-        result.records_quarantined = len(quarantined)
-        if quarantined:
-            con.executemany("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?)", quarantined)
-        _audit(con, stream, path, sha, result, started, run_id)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with _transaction(con):
+            for item in stream.read(path):
+                read += 1
+                error = item.error
+                key = None
+                if error is None:
+                    try:
+                        key = key_of(item.record, path, item.position)
+                    except (KeyError, TypeError, ValueError) as exc:
+                        error = f"cannot read the record key ({stream.primary_key}): {exc}"
+                    else:
+                        if key is None or key == "":
+                            error = f"missing required field {stream.primary_key}"
+                if error is not None:
+                    raw = item.text if item.text is not None else (dumps(item.record).decode() if item.record else None)
+                    reason = f"{path.name}, record {item.position}: {error}"
+                    quarantined.append((load_id, stream.source, str(path), item.position, reason,
+                                        raw[:RAW_PREVIEW_CHARS] if raw else None))
+                    if len(result.reasons) < 5:
+                        result.reasons.append(reason)
+                    continue
+                batch.add(item.position, key, item.text if item.text is not None else dumps(item.record).decode())
+                landed += 1
+                if batch.size >= BATCH_ROWS:
+                    batch.flush(con, stream.raw_table)
+            batch.flush(con, stream.raw_table)
+            result.records_read, result.records_landed = read, landed
+            result.records_quarantined = len(quarantined)
+            if quarantined:
+                con.executemany("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?)", quarantined)
+            _audit(con, stream, path, sha, result, started, run_id)
     finally:
         if collecting:
             gc.enable()
     return result
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection):
+    """One file's load: its raw rows, quarantine rows and audit row commit together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _audit(con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime, run_id: str | None) -> None:
@@ -199,31 +208,27 @@ def _stage_json_in_duckdb(con: duckdb.DuckDBPyConnection, stream: Stream, path: 
 def _land_staged_json(con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime,
                       run_id: str | None) -> LoadResult:
     lineage = [result.load_id, stream.source, str(path), started]
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"""
-            INSERT INTO raw.{stream.raw_table}
-            SELECT ?, ?, ?, record_position, ?, record_key, record
-            FROM _incoming WHERE kind = 'OBJECT'""", lineage)
-        con.execute("""
-            INSERT INTO audit.quarantine
-            SELECT ?, ?, ?, record_position,
-                   ? || ', record ' || record_position || ': array element ' || record_position || ' is a JSON '
-                     || lower(kind) || ', not an object',
-                   left(CAST(record AS VARCHAR), ?)
-            FROM _incoming WHERE kind <> 'OBJECT'""",
-                    [result.load_id, stream.source, str(path), path.name, RAW_PREVIEW_CHARS])
-        read, landed = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE kind = 'OBJECT') FROM _incoming").fetchone()
-        result.records_read, result.records_landed, result.records_quarantined = read, landed, read - landed
-        result.reasons = [r[0] for r in con.execute(
-            "SELECT reason FROM audit.quarantine WHERE load_id = ? ORDER BY record_position LIMIT 5",
-            [result.load_id]).fetchall()]
-        _audit(con, stream, path, sha, result, started, run_id)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with _transaction(con):
+            con.execute(f"""
+                INSERT INTO raw.{stream.raw_table}
+                SELECT ?, ?, ?, record_position, ?, record_key, record
+                FROM _incoming WHERE kind = 'OBJECT'""", lineage)
+            con.execute("""
+                INSERT INTO audit.quarantine
+                SELECT ?, ?, ?, record_position,
+                       ? || ', record ' || record_position || ': array element ' || record_position || ' is a JSON '
+                         || lower(kind) || ', not an object',
+                       left(CAST(record AS VARCHAR), ?)
+                FROM _incoming WHERE kind <> 'OBJECT'""",
+                        [result.load_id, stream.source, str(path), path.name, RAW_PREVIEW_CHARS])
+            read, landed = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE kind = 'OBJECT') FROM _incoming").fetchone()
+            result.records_read, result.records_landed, result.records_quarantined = read, landed, read - landed
+            result.reasons = [r[0] for r in con.execute(
+                "SELECT reason FROM audit.quarantine WHERE load_id = ? ORDER BY record_position LIMIT 5",
+                [result.load_id]).fetchall()]
+            _audit(con, stream, path, sha, result, started, run_id)
     finally:
         con.execute("DROP TABLE IF EXISTS _incoming")
     return result
