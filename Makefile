@@ -13,7 +13,7 @@ DEMO_SEED ?= 42
 LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test install demo docs docs-serve server worker deploy bench clean
+.PHONY: run test install demo docs docs-serve server worker deploy bench bench-dedupe clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,16 @@ deploy: $(STAMP)  ## register every deployment in prefect.yaml with the server
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_demo
+
+# identity resolution against Splink at about 10k, 100k and 1M source records (about 25 minutes)
+bench-dedupe: $(STAMP)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python splink==5.0.0 sqlglot==30.30.0
+	for people in 6510 65100 651000; do \
+		test -f /tmp/bench-dedupe/demo-$$people/truth.csv || \
+		$(BIN)/python -m connectors.demo --people $$people --seed 1 --out /tmp/bench-dedupe/demo-$$people --overwrite; \
+	done
+	$(BIN)/python -m benchmarks.bench_dedupe --work /tmp/bench-dedupe/work \
+		--landing /tmp/bench-dedupe/demo-6510 --landing /tmp/bench-dedupe/demo-65100 --landing /tmp/bench-dedupe/demo-651000
 
 clean:
 	rm -rf data/landing data/warehouse.duckdb data/outbox dbt_project/target .prefect

@@ -22,3 +22,29 @@
         partition by {{ partition_by }} order by {{ order_by }}
         rows between unbounded preceding and unbounded following)
 {%- endmacro %}
+
+{#- The value of `expr` on the row where `order_expr` is smallest, per group. -#}
+{% macro min_by(expr, order_expr) -%}
+    {{ return(adapter.dispatch('min_by', 'recruiting_crm')(expr, order_expr)) }}
+{%- endmacro %}
+
+{% macro default__min_by(expr, order_expr) -%}
+    min_by({{ expr }}, {{ order_expr }})
+{%- endmacro %}
+
+{% macro duckdb__min_by(expr, order_expr) -%}
+    arg_min({{ expr }}, {{ order_expr }})
+{%- endmacro %}
+
+{#- A cheap, deterministic pseudo-random number from text, for shuffling. -#}
+{% macro shuffle_key(expr) -%}
+    {{ return(adapter.dispatch('shuffle_key', 'recruiting_crm')(expr)) }}
+{%- endmacro %}
+
+{% macro default__shuffle_key(expr) -%}
+    md5({{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__shuffle_key(expr) -%}
+    hash({{ expr }})
+{%- endmacro %}

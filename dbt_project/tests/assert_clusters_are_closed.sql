@@ -1,7 +1,8 @@
--- Clustering is complete when no link joins two different clusters. A row here means more
--- label-propagation rounds are needed (raise var cluster_rounds).
-select matched.record_key, matched.anchor_record_key
-from {{ ref('int_candidate_records_matched') }} as matched
-inner join {{ ref('int_candidate_records_clustered') }} as a on a.record_key = matched.record_key
-inner join {{ ref('int_candidate_records_clustered') }} as b on b.record_key = matched.anchor_record_key
-where a.cluster_node_id <> b.cluster_node_id
+-- Fails when a matched pair ended in different linked components: the label-propagation rounds
+-- (var cluster_rounds) were not enough for the longest chain in the data.
+select matches.record_key_l, matches.record_key_r
+from {{ ref('int_candidate_matches') }} as matches
+inner join {{ ref('int_candidate_records_clustered') }} as l on l.node_id = matches.node_id_l
+inner join {{ ref('int_candidate_records_clustered') }} as r on r.node_id = matches.node_id_r
+where matches.decision in ('match', 'must_link')
+  and l.linked_component_node_id <> r.linked_component_node_id

@@ -1,6 +1,11 @@
-{#- contract: one row per candidate_id. The golden record: for each field, the value from the most
-    trusted source that has one (the ATS, then agencies, then job boards), the most recent first; for
-    email, phone and consent, simply the most recent value stated. -#}
+{#- contract: one row per candidate_id. The golden record, field by field (survivorship):
+
+    - names and their readings: the most complete record (both parts given), then the most trusted source
+      (the ATS, then agencies and Career Relay, then job boards, then prospect notes), then the most recent;
+    - birth date, gender: the most trusted source, then the most recent;
+    - email, phone, place, job type, experience, skills and consent: the most recent statement, then the
+      most trusted source.
+    Each field's `*_source` column names the source record (`source:source_record_id`) it came from. -#}
 
 with records as (
     select unioned.*, clustered.candidate_id
@@ -13,24 +18,34 @@ job_families as (
     select * from {{ ref('job_type_families') }}
 ),
 
+{%- set by_completeness = "case when family_name is not null and given_name is not null then 0 else 1 end, source_trust_rank, record_date desc, record_key" %}
 {%- set by_trust = "source_trust_rank, record_date desc, record_key" %}
 {%- set by_recency = "record_date desc, source_trust_rank, record_key" %}
 
 survivors as (
     select distinct
         candidate_id,
-        {{ latest_value('family_name', 'candidate_id', by_trust) }} as family_name,
-        {{ latest_value('given_name', 'candidate_id', by_trust) }} as given_name,
-        {{ latest_value('family_name_kana', 'candidate_id', by_trust) }} as family_name_kana,
-        {{ latest_value('given_name_kana', 'candidate_id', by_trust) }} as given_name_kana,
+        {{ latest_value('family_name', 'candidate_id', by_completeness) }} as family_name,
+        -- the given name comes from the same record as the family name ('' marks "that record had none")
+        nullif({{ latest_value("case when family_name is not null then coalesce(given_name, '') end", 'candidate_id', by_completeness) }}, '') as given_name,
+        {{ latest_value("case when family_name is not null then record_key end", 'candidate_id', by_completeness) }} as name_source,
+        {{ latest_value('family_name_kana', 'candidate_id', by_completeness) }} as family_name_kana,
+        {{ latest_value('given_name_kana', 'candidate_id', by_completeness) }} as given_name_kana,
+        {{ latest_value("case when family_name_kana is not null then record_key end", 'candidate_id', by_completeness) }} as name_kana_source,
         {{ latest_value('birth_date', 'candidate_id', by_trust) }} as birth_date,
+        {{ latest_value("case when birth_date is not null then record_key end", 'candidate_id', by_trust) }} as birth_date_source,
         {{ latest_value('gender', 'candidate_id', by_trust) }} as gender,
         {{ latest_value('email', 'candidate_id', by_recency) }} as email,
+        {{ latest_value("case when email is not null then record_key end", 'candidate_id', by_recency) }} as email_source,
         {{ latest_value('phone', 'candidate_id', by_recency) }} as phone,
+        {{ latest_value("case when phone is not null then record_key end", 'candidate_id', by_recency) }} as phone_source,
         {{ latest_value('prefecture', 'candidate_id', by_recency) }} as prefecture,
+        {{ latest_value("case when prefecture is not null then record_key end", 'candidate_id', by_recency) }} as prefecture_source,
         {{ latest_value('desired_job_type', 'candidate_id', by_recency) }} as desired_job_type,
+        {{ latest_value("case when desired_job_type is not null then record_key end", 'candidate_id', by_recency) }} as desired_job_type_source,
         {{ latest_value('years_experience', 'candidate_id', by_recency) }} as years_experience,
         {{ latest_value('skills', 'candidate_id', by_recency) }} as skills,
+        {{ latest_value("case when skills is not null then record_key end", 'candidate_id', by_recency) }} as skills_source,
         {{ latest_value('is_marketing_opt_in', 'candidate_id', by_recency) }} as is_marketing_opt_in,
         {{ latest_value("case when is_marketing_opt_in is not null then source end", 'candidate_id', by_recency) }}
             as marketing_consent_source,
@@ -74,15 +89,23 @@ select
     survivors.given_name,
     survivors.family_name_kana,
     survivors.given_name_kana,
+    survivors.name_source,
+    survivors.name_kana_source,
     survivors.birth_date,
+    survivors.birth_date_source,
     survivors.gender,
     survivors.email,
+    survivors.email_source,
     survivors.phone,
+    survivors.phone_source,
     survivors.prefecture,
+    survivors.prefecture_source,
     survivors.desired_job_type,
+    survivors.desired_job_type_source,
     job_families.job_family,
     survivors.years_experience,
     survivors.skills,
+    survivors.skills_source,
     coalesce(survivors.is_marketing_opt_in, false) as is_marketing_opt_in,
     survivors.marketing_consent_source,
     survivors.marketing_consent_date,

@@ -1,0 +1,50 @@
+{#- Candidate pairs: two records are compared only when a blocking rule (macros/identity.sql) puts them
+    in the same block. Each pair appears once, with the first rule (in the order of blocking_rules())
+    that found it and the agreement level of every compared field. -#}
+{%- set max_block = var('blocking_max_block_size') | int %}
+
+with keys as (
+    select * from {{ ref('int_candidate_match_keys') }}
+),
+
+{% for rule, key in blocking_rules() %}
+{{ rule }} as (
+    select node_id, {{ key }} as block_key
+    from keys
+    where {{ key }} is not null
+    qualify count(*) over (partition by {{ key }}) between 2 and {{ max_block }}
+),
+{% endfor %}
+
+blocked as (
+    {%- for rule, key in blocking_rules() %}
+    select l.node_id as node_id_l, r.node_id as node_id_r, {{ loop.index }} as rule_order
+    from {{ rule }} as l
+    inner join {{ rule }} as r on r.block_key = l.block_key and r.node_id > l.node_id
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+pairs as (
+    select
+        node_id_l,
+        node_id_r,
+        case min(rule_order)
+            {%- for rule, key in blocking_rules() %}
+            when {{ loop.index }} then '{{ rule }}'
+            {%- endfor %}
+        end as blocked_by
+    from blocked
+    group by node_id_l, node_id_r
+)
+
+select
+    pairs.node_id_l,
+    pairs.node_id_r,
+    pairs.blocked_by,
+    {{ comparison_levels('l', 'r') }},
+    greatest(l.name_frequency, r.name_frequency) as name_frequency,
+    greatest(l.skills_frequency, r.skills_frequency) as skills_frequency
+from pairs
+inner join keys as l on l.node_id = pairs.node_id_l
+inner join keys as r on r.node_id = pairs.node_id_r
