@@ -206,16 +206,21 @@ def prepare(landing: Path, work: Path) -> Path:
     shutil.copytree(landing, copy)
     shutil.copy(landing / "truth.csv", _truth(warehouse))
     started = time.perf_counter()
-    land(copy, warehouse)
-    run_dbt(["build", "--exclude", "test_type:unit"], warehouse, date(2026, 11, 25))
-    print(f"  prepared {warehouse.name}: landing and dbt build {time.perf_counter() - started:.0f} s", flush=True)
+    building = warehouse.with_name(warehouse.name + ".building")  # renamed when complete
+    building.unlink(missing_ok=True)
+    land(copy, building)
+    run_dbt(["build", "--exclude", "test_type:unit"], building, date(2026, 11, 25))
+    building.rename(warehouse)
+    print(f"prepared {warehouse.name}: landing and dbt build {time.perf_counter() - started:.0f} s", file=sys.stderr)
     shutil.rmtree(copy, ignore_errors=True)
     return warehouse
 
 
-def in_subprocess(which: str, warehouse: Path) -> dict:
+def in_subprocess(which: str, target: Path, *extra: str) -> dict:
+    """Runs one step in a fresh interpreter. Peak RSS survives fork and exec on Linux, so the parent
+    stays small: even the preparation runs in a child of its own."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_dedupe", "--one", which, str(warehouse)],
+        [sys.executable, "-m", "benchmarks.bench_dedupe", "--one", which, str(target), *extra],
         check=True, capture_output=True, text=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -225,18 +230,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--landing", type=Path, action="append", default=[])
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-dedupe"))
-    parser.add_argument("--one", nargs=2, metavar=("WHICH", "WAREHOUSE"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        which, warehouse = args.one
-        result = (run_ours if which == "ours" else run_splink)(Path(warehouse))
+        which, target, *extra = args.one
+        if which == "prepare":
+            result = {"warehouse": str(prepare(Path(target), Path(extra[0])))}
+        else:
+            result = (run_ours if which == "ours" else run_splink)(Path(target))
         print(json.dumps(result))
         return 0
 
     print(f"machine: {machine()}", flush=True)
     rows = []
     for landing in args.landing:
-        warehouse = prepare(landing, args.work)
+        warehouse = Path(in_subprocess("prepare", landing, str(args.work))["warehouse"])
         for which in ("ours", "splink"):
             result = in_subprocess(which, warehouse)
             rows.append((landing.name, which, result))

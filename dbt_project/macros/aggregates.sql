@@ -36,15 +36,15 @@
     arg_min({{ expr }}, {{ order_expr }})
 {%- endmacro %}
 
-{#- A cheap, deterministic pseudo-random number from text, for shuffling. -#}
-{% macro shuffle_key(expr) -%}
-    {{ return(adapter.dispatch('shuffle_key', 'recruiting_crm')(expr)) }}
+{#- A deterministic number from text (64-bit hash), for grouping on long keys and for shuffling. -#}
+{% macro hash_number(expr) -%}
+    {{ return(adapter.dispatch('hash_number', 'recruiting_crm')(expr)) }}
 {%- endmacro %}
 
-{% macro default__shuffle_key(expr) -%}
+{% macro default__hash_number(expr) -%}
     md5({{ expr }})
 {%- endmacro %}
 
-{% macro duckdb__shuffle_key(expr) -%}
+{% macro duckdb__hash_number(expr) -%}
     hash({{ expr }})
 {%- endmacro %}

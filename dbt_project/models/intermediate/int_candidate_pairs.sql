@@ -7,22 +7,27 @@ with keys as (
     select * from {{ ref('int_candidate_match_keys') }}
 ),
 
-{% for rule, key in blocking_rules() %}
-{{ rule }} as (
-    select node_id, {{ key }} as block_key
+-- every blocking key of every record, hashed: comparing and grouping numbers is faster than text
+block_keys as (
+    {%- for rule, key in blocking_rules() %}
+    select node_id, {{ loop.index }} as rule_order, {{ hash_number(key) }} as block_key
     from keys
     where {{ key }} is not null
-    qualify count(*) over (partition by {{ key }}) between 2 and {{ max_block }}
-),
-{% endfor %}
-
-blocked as (
-    {%- for rule, key in blocking_rules() %}
-    select l.node_id as node_id_l, r.node_id as node_id_r, {{ loop.index }} as rule_order
-    from {{ rule }} as l
-    inner join {{ rule }} as r on r.block_key = l.block_key and r.node_id > l.node_id
     {{ "union all" if not loop.last }}
     {%- endfor %}
+),
+
+usable_keys as (
+    select node_id, rule_order, block_key
+    from block_keys
+    qualify count(*) over (partition by rule_order, block_key) between 2 and {{ max_block }}
+),
+
+blocked as (
+    select l.node_id as node_id_l, r.node_id as node_id_r, l.rule_order
+    from usable_keys as l
+    inner join usable_keys as r
+        on r.rule_order = l.rule_order and r.block_key = l.block_key and r.node_id > l.node_id
 ),
 
 pairs as (

@@ -25,16 +25,21 @@ pairs as (
     select * from {{ ref('int_candidate_pairs') }}
 ),
 
+sampled as (
+    select * from keys
+    order by {{ hash_number('record_key') }}, record_key
+    limit {{ sample }}
+),
+
 shuffled as (
-    select *, row_number() over (order by {{ shuffle_key('record_key') }}, record_key) as shuffle_rank
-    from keys
+    select *, row_number() over (order by {{ hash_number('record_key') }}, record_key) as shuffle_rank
+    from sampled
 ),
 
 random_pairs as (
     select {{ comparison_levels('l', 'r') }}
     from shuffled as l
     inner join shuffled as r on r.shuffle_rank = l.shuffle_rank + 1
-    where l.shuffle_rank <= {{ sample }}
 ),
 
 {%- set levels = {
