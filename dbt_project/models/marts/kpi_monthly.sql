@@ -1,0 +1,142 @@
+{#- contract: one row per (month, channel, kpi): the numbers that show whether keeping candidates works.
+    `value` is numerator / denominator for rates, the count otherwise. channel 'all' is every channel.
+
+    applications           applications received (by applied month)
+    reapplication_rate     share of applications from people with an earlier rejected or declined one
+    hires                  hired applications (by applied month)
+    referral_hire_share    share of hires that came through an agency, a referral source or Career Relay
+    talent_pool_hire_share share of hires who were in the talent pool before (rejected, declined or prospect)
+    open_rate, click_rate  human opens / clicks per delivered mail (machine and bot opens excluded), by
+                           campaign in `channel` (e.g. nurture-2026-05-engineering)
+    duplicate_rate         share of a source's records that belong to a person other records also describe
+    relay_referrals        people referred to Career Relay; relay_free_slots: slots earned so far (1 per 10)
+-#}
+
+with applications as (
+    select *, {{ dbt.date_trunc('month', 'applied_at') }} as month from {{ ref('applications') }}
+    where applied_at is not null
+),
+
+earlier_closed as (
+    select candidate_id, min(closed_date) as first_closed_date from {{ ref('rejections') }} group by candidate_id
+),
+
+app_facts as (
+    select
+        applications.month,
+        applications.channel,
+        applications.status,
+        earlier_closed.first_closed_date is not null
+            and earlier_closed.first_closed_date < cast(applications.applied_at as date) as is_reapplication,
+        applications.channel in ('Agency', 'Career Relay', 'Referral', 'Employee referral') as is_referral
+    from applications
+    left join earlier_closed on earlier_closed.candidate_id = applications.candidate_id
+),
+
+app_kpis as (
+    {%- for channel_expr in ['channel', "'all'"] %}
+    select month, {{ channel_expr }} as channel, 'applications' as kpi, count(*) * 1.0 as numerator, cast(null as double) as denominator
+    from app_facts group by month, {{ channel_expr }}
+    union all
+    select month, {{ channel_expr }}, 'reapplication_rate', count(case when is_reapplication then 1 end), count(*)
+    from app_facts group by month, {{ channel_expr }}
+    union all
+    select month, {{ channel_expr }}, 'hires', count(case when status = 'hired' then 1 end), null
+    from app_facts group by month, {{ channel_expr }}
+    union all
+    select month, {{ channel_expr }}, 'referral_hire_share',
+           count(case when status = 'hired' and is_referral then 1 end), count(case when status = 'hired' then 1 end)
+    from app_facts group by month, {{ channel_expr }}
+    union all
+    select month, {{ channel_expr }}, 'talent_pool_hire_share',
+           count(case when status = 'hired' and is_reapplication then 1 end), count(case when status = 'hired' then 1 end)
+    from app_facts group by month, {{ channel_expr }}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+events as (
+    select
+        campaign_id,
+        message_id,
+        event_type,
+        is_machine_open,
+        occurred_at
+    from {{ ref('stg_sendgrid__events') }}
+    where campaign_id is not null
+),
+
+deliveries as (
+    select message_id, campaign_id, min(occurred_at) as delivered_at
+    from events where event_type = 'delivered' group by message_id, campaign_id
+),
+
+interest as (
+    select
+        deliveries.campaign_id,
+        {{ dbt.date_trunc('month', 'deliveries.delivered_at') }} as month,
+        deliveries.message_id,
+        max(case when events.event_type = 'open' and not events.is_machine_open
+                  and {{ dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') }} > {{ var('bot_interaction_seconds') }}
+                 then 1 else 0 end) as opened,
+        max(case when events.event_type = 'click'
+                  and {{ dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') }} > {{ var('bot_interaction_seconds') }}
+                 then 1 else 0 end) as clicked
+    from deliveries
+    left join events on events.message_id = deliveries.message_id
+    group by deliveries.campaign_id, {{ dbt.date_trunc('month', 'deliveries.delivered_at') }}, deliveries.message_id
+),
+
+mail_kpis as (
+    select month, campaign_id as channel, 'open_rate' as kpi, sum(opened) * 1.0 as numerator, count(*) * 1.0 as denominator
+    from interest group by month, campaign_id
+    union all
+    select month, campaign_id, 'click_rate', sum(clicked), count(*)
+    from interest group by month, campaign_id
+),
+
+records as (
+    select
+        crosswalk.source,
+        {{ dbt.date_trunc('month', 'unioned.record_date') }} as month,
+        count(*) over (partition by crosswalk.candidate_id) > 1 as is_duplicate
+    from {{ ref('candidate_crosswalk') }} as crosswalk
+    inner join {{ ref('int_candidate_records_unioned') }} as unioned on unioned.record_key = crosswalk.record_key
+),
+
+duplicate_kpis as (
+    select month, source as channel, 'duplicate_rate' as kpi,
+           count(case when is_duplicate then 1 end) * 1.0 as numerator, count(*) * 1.0 as denominator
+    from records where month is not null group by month, source
+),
+
+referrals as (
+    select {{ dbt.date_trunc('month', "cast(coalesce(referred_date, cast(loaded_at as date)) as timestamp)") }} as month, count(*) as referred
+    from {{ ref('stg_career_relay__referrals') }}
+    group by 1
+),
+
+relay_kpis as (
+    select month, 'Career Relay' as channel, 'relay_referrals' as kpi, referred * 1.0 as numerator, cast(null as double) as denominator
+    from referrals
+    union all
+    select month, 'Career Relay', 'relay_free_slots',
+           floor(sum(referred) over (order by month rows between unbounded preceding and current row) / 10.0), null
+    from referrals
+),
+
+all_kpis as (
+    select * from app_kpis
+    union all select * from mail_kpis
+    union all select * from duplicate_kpis
+    union all select * from relay_kpis
+)
+
+select
+    cast(month as date) as month,
+    channel,
+    kpi,
+    numerator,
+    denominator,
+    case when denominator is null then numerator when denominator = 0 then null else numerator / denominator end as value
+from all_kpis
