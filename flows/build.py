@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
@@ -13,12 +14,14 @@ from connectors.sinks.sendgrid.settings import NurtureSettings
 from flows.dbt import DbtFailed, DbtSummary, run_dbt
 from flows.gates import GateReport
 from flows.quality import failed_with, validate_gate
+from flows.report import write_kpi_report
 
 
 @dataclass
 class BuildSummary:
     dbt: DbtSummary | None = None
     gates: list[GateReport] = field(default_factory=list)
+    report: str | None = None
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
@@ -34,9 +37,20 @@ def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
     return summary
 
 
+@task(name="publish-kpi-report", cache_policy=NO_CACHE)
+def publish_kpi_report(warehouse: str, as_of: date) -> str:
+    """The static KPI report beside the warehouse, linked from the run (aggregates and ids only)."""
+    path = write_kpi_report(warehouse, as_of)
+    create_link_artifact(key="kpi-report", link=path.as_uri(), link_text="KPI report",
+                         description=f"Applications, hires, channel mix, talent pool and job matches as of {as_of}")
+    get_run_logger().info("KPI report written to %s", path)
+    return str(path)
+
+
 @flow(name="build-warehouse")
 def build_warehouse(warehouse: str, as_of: date) -> BuildSummary:
-    """Gate the landed raw data, build every dbt model and test, then gate staging and the marts."""
+    """Gate the landed raw data, build every dbt model and test, gate staging and the marts, then write
+    the KPI report."""
     summary = BuildSummary()
     raw_gate = validate_gate(warehouse, "raw", as_of, return_state=True)
     if raw_gate.is_failed():
@@ -51,4 +65,5 @@ def build_warehouse(warehouse: str, as_of: date) -> BuildSummary:
         if gate.is_failed():
             return failed_with(gate)
         summary.gates.append(gate.result())
+    summary.report = publish_kpi_report(warehouse, as_of)
     return summary
