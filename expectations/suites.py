@@ -224,6 +224,17 @@ def _crosswalk():
     ]
 
 
+def _scores():
+    gxe = _gxe()
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column="lowest_engagement_score", min_value=0, max_value=100, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="highest_engagement_score", min_value=0, max_value=100, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="lowest_fit_score", min_value=0, max_value=100, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="highest_fit_score", min_value=0, max_value=100, meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeBetween(column="hired_in_talent_pool", min_value=0, max_value=0, meta=BLOCKING),
+    ]
+
+
 LANDED_CANDIDATE_RECORDS = "\n            union all ".join(
     f"select distinct source, source_record_id from raw.{table}" for table in CANDIDATE_RAW_TABLES)
 
@@ -255,6 +266,20 @@ MART_SUITES = (
                 as candidates_without_profile
         """.replace("{LANDED_CANDIDATE_RECORDS}", LANDED_CANDIDATE_RECORDS),
         _crosswalk,
+    ),
+    GateSuite(
+        "marts_scores", "marts",
+        "Engagement and fit scores stay within 0-100; nobody hired is in the talent pool.",
+        """
+        select
+            coalesce((select min(engagement_score) from marts.candidate_scores), 0) as lowest_engagement_score,
+            coalesce((select max(engagement_score) from marts.candidate_scores), 0) as highest_engagement_score,
+            coalesce((select min(fit_score) from marts.job_matches), 0) as lowest_fit_score,
+            coalesce((select max(fit_score) from marts.job_matches), 0) as highest_fit_score,
+            (select count(*) from marts.talent_pool p
+              join marts.candidates c on c.candidate_id = p.candidate_id where c.is_hired) as hired_in_talent_pool
+        """,
+        _scores,
     ),
 )
 

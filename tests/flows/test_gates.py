@@ -61,6 +61,11 @@ def test_the_unchanged_demo_passes_every_gate(warehouse_copy):
      "marts_candidate_crosswalk", "records_more_than_once"),
     ("marts", ["update marts.candidate_crosswalk set candidate_id = 'Cghost' where record_key = (select min(record_key) "
                "from marts.candidate_crosswalk)"], "marts_candidate_crosswalk", "candidates_without_profile"),
+    ("marts", ["update marts.candidate_scores set engagement_score = 130 where candidate_id = (select min(candidate_id) "
+               "from marts.candidate_scores)"], "marts_scores", "highest_engagement_score"),
+    ("marts", ["update marts.job_matches set fit_score = -5 where match_rank = 1"], "marts_scores", "lowest_fit_score"),
+    ("marts", ["update marts.candidates set is_hired = true where candidate_id = (select min(candidate_id) "
+               "from marts.talent_pool)"], "marts_scores", "hired_in_talent_pool"),
 ], ids=lambda v: v if isinstance(v, str) and " " not in v else None)
 def test_a_seeded_violation_fails_its_gate_by_name(warehouse_copy, stage, statements, suite, column):
     mutate(warehouse_copy, *statements)
