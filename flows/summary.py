@@ -15,6 +15,8 @@ WAREHOUSE_COUNTS = {
     "suppressed_addresses": "select count(*) from marts.email_suppressions",
     "quarantined_total": "select count(*) from audit.quarantine",
     "outbox_messages_total": "select count(*) from outbox.send_ledger",
+    "talent_pool": "select count(*) from marts.talent_pool",
+    "identity_review_queue": "select count(*) from marts.identity_review_queue",
 }
 LANDED_BY_SOURCE = "select source, sum(records_landed) from audit.loads where status = 'loaded' group by source"
 
@@ -69,7 +71,11 @@ class RunSummary:
             lines.append("  no new files: 0 records loaded")
         merged = w.get("candidate_records", 0) - w.get("candidates", 0)
         lines.append(f"Candidates after merging: {w.get('candidates', 0):,} people from "
-                     f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged)")
+                     f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged; "
+                     f"{w.get('identity_review_queue', 0):,} pairs await review in marts.identity_review_queue)")
+        lines.append(f"Talent pool: {w.get('talent_pool', 0):,} people")
+        if getattr(self.build, "report", None):
+            lines.append(f"KPI report: {self.build.report}")
         gates = ", ".join(f"{suite} {ratio}" for suite, _, ratio, _ in self._gate_rows())
         lines.append(f"Quality gates passed: {gates}")
         for warning in self._warnings():
@@ -88,7 +94,9 @@ class RunSummary:
                "|---|---:|---:|---:|---:|---:|---:|"]
         for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
             out.append(f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} |")
-        out += ["", f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records", "",
+        out += ["", f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records "
+                    f"({w.get('identity_review_queue', 0):,} pairs to review); "
+                    f"**talent pool:** {w.get('talent_pool', 0):,}", "",
                 "| gate suite | rows | expectations passed |", "|---|---:|---:|"]
         for suite, rows, ratio, _ in self._gate_rows():
             out.append(f"| {suite} | {rows:,} | {ratio} |")
