@@ -8,6 +8,7 @@
     talent_pool_hire_share share of hires who were in the talent pool before (rejected, declined or prospect)
     open_rate, click_rate  human opens / clicks per delivered mail (machine and bot opens excluded), by
                            campaign in `channel` (e.g. nurture-2026-05-engineering)
+    application_rate       share of a campaign's delivered mails whose recipient applied within 30 days
     duplicate_rate         share of a source's records that belong to a person other records also describe
     relay_referrals        people referred to Career Relay; relay_free_slots: slots earned so far (1 per 10)
 -#}
@@ -55,9 +56,18 @@ app_kpis as (
     {%- endfor %}
 ),
 
+addresses as (
+    select keys.email, min(crosswalk.candidate_id) as candidate_id
+    from {{ ref('int_candidate_match_keys') }} as keys
+    inner join {{ ref('candidate_crosswalk') }} as crosswalk on crosswalk.record_key = keys.record_key
+    where keys.email is not null
+    group by keys.email
+),
+
 events as (
     select
         campaign_id,
+        email,
         message_id,
         event_type,
         is_machine_open,
@@ -67,8 +77,18 @@ events as (
 ),
 
 deliveries as (
-    select message_id, campaign_id, min(occurred_at) as delivered_at
+    select message_id, campaign_id, min(email) as email, min(occurred_at) as delivered_at
     from events where event_type = 'delivered' group by message_id, campaign_id
+),
+
+applied_after_mail as (
+    select distinct deliveries.message_id
+    from deliveries
+    inner join addresses on addresses.email = deliveries.email
+    inner join {{ ref('applications') }} as applications
+        on applications.candidate_id = addresses.candidate_id
+       and applications.applied_at > deliveries.delivered_at
+       and applications.applied_at <= {{ dbt.dateadd('day', 30, 'deliveries.delivered_at') }}
 ),
 
 interest as (
@@ -93,6 +113,12 @@ mail_kpis as (
     union all
     select month, campaign_id, 'click_rate', sum(clicked), count(*)
     from interest group by month, campaign_id
+    union all
+    select interest.month, interest.campaign_id, 'application_rate',
+           count(applied_after_mail.message_id), count(*)
+    from interest
+    left join applied_after_mail on applied_after_mail.message_id = interest.message_id
+    group by interest.month, interest.campaign_id
 ),
 
 records as (
