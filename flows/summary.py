@@ -83,9 +83,14 @@ class RunSummary:
         if self._data_docs():
             lines.append(f"Data Docs: {self._data_docs()}")
         s = self.send
-        lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
-                     f" ({s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
-                     f" {w.get('suppressed_addresses', 0):,} suppressed addresses)")
+        held = (f"{s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
+                f" {w.get('suppressed_addresses', 0):,} suppressed addresses")
+        if s.mode == "sendgrid":
+            lines.append(f"Messages accepted by SendGrid: {s.messages:,} in {s.batches} request(s) ({held}; "
+                         f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt)")
+        else:
+            lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
+                         f" ({held})")
         return "\n".join(lines)
 
     def markdown(self) -> str:
@@ -104,6 +109,8 @@ class RunSummary:
             out += ["", "**Gate warnings:**", ""]
             out += [f"- {w.suite}, {w.expectation} on {w.column}: {w.observed}" for w in self._warnings()]
         s = self.send
-        out += ["", f"**Outbox:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
-                    f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"]
+        where = "SendGrid" if s.mode == "sendgrid" else "Outbox"
+        out += ["", f"**{where}:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
+                    f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"
+                    + (f"; {len(s.refused):,} refused; {s.in_doubt:,} in doubt" if s.mode == "sendgrid" else "")]
         return "\n".join(out)

@@ -40,7 +40,7 @@ def _request_schema() -> dict:
     return {**schema, "components": spec["components"]}
 
 
-_VALIDATOR = jsonschema.Draft202012Validator(_request_schema())
+_VALIDATOR = jsonschema.Draft202012Validator(_request_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 @dataclass

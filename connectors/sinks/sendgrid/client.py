@@ -1,0 +1,147 @@
+"""Posting one Mail Send request through the official `sendgrid` SDK, surviving what the network does.
+
+- 429: wait for `Retry-After` (or until `X-RateLimit-Reset`), then try again.
+- 5xx, a refused or dropped connection: back off exponentially with jitter, then try again. SendGrid
+  accepts a message only with a 202, so these mean "not accepted".
+- 400: the body is refused; the caller isolates the bad personalization.
+- 401/403: the key is wrong; no retry can fix that.
+- A read timeout (the request went out, no answer came) is different: SendGrid may have accepted it. It is
+  never retried blindly; the caller leaves the batch "in doubt" (see sender.py).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import socket
+import time
+import urllib.error
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+from python_http_client import exceptions
+from sendgrid import SendGridAPIClient
+
+DEFAULT_API_URL = "https://api.sendgrid.com"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class SendGridSettings:
+    api_key: str | None = field(default_factory=lambda: os.environ.get("SENDGRID_API_KEY"))
+    api_url: str = field(default_factory=lambda: _env("SENDGRID_API_URL", DEFAULT_API_URL).rstrip("/"))
+    timeout_s: float = field(default_factory=lambda: float(_env("SENDGRID_TIMEOUT_SECONDS", "30")))
+    sandbox: bool = field(default_factory=lambda: _env("SENDGRID_SANDBOX", "false").lower() in ("1", "true", "yes"))
+    max_attempts: int = 8
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    rate_limit_wait_max_s: float = 120.0
+
+
+class SendGridKeyMissing(ValueError):
+    pass
+
+
+class SendGridKeyRefused(RuntimeError):
+    pass
+
+
+class SendGridUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class Accepted:
+    message_id: str | None
+
+
+@dataclass
+class Refused:
+    errors: list[dict]
+
+
+@dataclass
+class InDoubt:
+    reason: str
+
+
+def make_client(settings: SendGridSettings) -> SendGridAPIClient:
+    if not settings.api_key:
+        raise SendGridKeyMissing(
+            "--send-mode sendgrid needs an API key: set SENDGRID_API_KEY (or load it from a Prefect Secret block "
+            "named 'sendgrid-api-key'), or use --send-mode outbox")
+    client = SendGridAPIClient(settings.api_key, host=settings.api_url)
+    client.client.timeout = settings.timeout_s  # the SDK has no timeout of its own
+    return client
+
+
+def _rate_limit_wait(headers, settings: SendGridSettings) -> float:
+    retry_after = headers.get("Retry-After") if headers else None
+    if retry_after:
+        try:
+            return min(float(retry_after), settings.rate_limit_wait_max_s)
+        except ValueError:
+            try:
+                return min(max(parsedate_to_datetime(retry_after).timestamp() - time.time(), 0),
+                           settings.rate_limit_wait_max_s)
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("X-RateLimit-Reset") if headers else None
+    if reset:
+        try:
+            return min(max(float(reset) - time.time(), 0.0), settings.rate_limit_wait_max_s)
+        except ValueError:
+            pass
+    return settings.backoff_base_s
+
+
+def _is_read_timeout(error: BaseException) -> bool:
+    if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
+        return False  # raised before or while connecting: nothing was sent
+    return isinstance(error, (socket.timeout, TimeoutError))
+
+
+def post_mail(client: SendGridAPIClient, body: dict, settings: SendGridSettings,
+              sleep=time.sleep, rng: random.Random | None = None) -> Accepted | Refused | InDoubt:
+    rng = rng or random.Random()
+    last_problem = ""
+    for attempt in range(1, settings.max_attempts + 1):
+        try:
+            response = client.send(body)
+            return Accepted(response.headers.get("X-Message-Id") if response.headers else None)
+        except exceptions.BadRequestsError as refused:
+            return Refused(_errors(refused))
+        except (exceptions.UnauthorizedError, exceptions.ForbiddenError) as refused:
+            raise SendGridKeyRefused(
+                f"SendGrid refused the API key ({refused.status_code}): check SENDGRID_API_KEY and that the key "
+                "may send mail (Mail Send permission). Nothing more was sent.") from None
+        except exceptions.TooManyRequestsError as limited:
+            wait = _rate_limit_wait(limited.headers, settings)
+            last_problem = f"429 too many requests (waited {wait:.1f} s)"
+            sleep(wait)
+            continue
+        except exceptions.HTTPError as failed:
+            if failed.status_code < 500:
+                return Refused(_errors(failed))
+            last_problem = f"{failed.status_code} from SendGrid"
+        except (socket.timeout, TimeoutError, urllib.error.URLError, http.client.HTTPException,
+                ConnectionError) as failed:
+            if _is_read_timeout(failed):
+                return InDoubt(f"no answer within {settings.timeout_s:g} s")
+            last_problem = f"connection problem: {type(failed).__name__}"
+        delay = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.5)
+        sleep(delay)
+    raise SendGridUnavailable(
+        f"SendGrid did not accept the request after {settings.max_attempts} attempts (last: {last_problem}). "
+        "Nothing of this batch was sent; retry the run later (already accepted batches are not sent again).")
+
+
+def _errors(error: exceptions.HTTPError) -> list[dict]:
+    try:
+        return list(error.to_dict.get("errors") or [])
+    except (ValueError, AttributeError):
+        return [{"message": str(getattr(error, "body", b""))[:200], "field": None}]
