@@ -26,6 +26,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 
 from connectors.common.warehouse import connect
 
@@ -65,8 +66,7 @@ def _send(con, client, campaign_id: str, segment: str, batch: list[dict], sender
     body = nurture_request(batch, campaign_id, batch_id, segment, sender)
     if sendgrid.sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
-    _record(con, "INSERT INTO outbox.send_ledger VALUES (?, ?, '1', ?, 'sendgrid', 'sending', NULL, ?, ?)",
-            [(p["candidate_id"], campaign_id, batch_id, run_id, _now()) for p in batch])
+    _insert_sending(con, batch, campaign_id, batch_id, run_id)
 
     try:
         outcome = post_mail(client, body, sendgrid, sleep=sleep, rng=rng)
@@ -103,6 +103,29 @@ def _send(con, client, campaign_id: str, segment: str, batch: list[dict], sender
             _send(con, client, campaign_id, segment, half, sender, sendgrid, run_id, summary, sleep, rng)
     elif isinstance(outcome, InDoubt):
         summary.in_doubt += len(batch)
+
+
+def _insert_sending(con, batch: list[dict], campaign_id: str, batch_id: str, run_id: str | None) -> None:
+    """One INSERT ... SELECT from an Arrow table: row-by-row executemany costs about a second per 1000 rows."""
+    now = _now()
+    sending = pa.table({  # noqa: F841 (read by DuckDB's replacement scan below)
+        "candidate_id": [p["candidate_id"] for p in batch],
+        "campaign_id": [campaign_id] * len(batch),
+        "step": ["1"] * len(batch),
+        "batch_id": [batch_id] * len(batch),
+        "mode": ["sendgrid"] * len(batch),
+        "status": ["sending"] * len(batch),
+        "message_id": pa.nulls(len(batch), pa.string()),
+        "run_id": [run_id] * len(batch),
+        "recorded_at": [now] * len(batch),
+    })
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("INSERT INTO outbox.send_ledger SELECT * FROM sending")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _reason(errors: list[dict]) -> str:
