@@ -118,3 +118,19 @@ def test_a_missing_or_refused_key_is_one_clear_message_and_nothing_is_left_pendi
         with pytest.raises(SendGridKeyRefused, match="refused the API key"):
             send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, api_key="SG.wrong"))
     assert server.delivered == [] and _ledger(warehouse) == Counter()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_key_can_come_from_a_prefect_secret_block(tmp_path, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    monkeypatch.delenv("SENDGRID_API_KEY", raising=False)
+    Secret(value=API_KEY).save("sendgrid-api-key", overwrite=True)
+    warehouse = _warehouse(tmp_path, 5)
+    try:
+        with MailSendServer() as server:
+            summary = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, api_key=None),
+                                            sleep=lambda s: None)
+        assert summary.messages == 5 and len(server.delivered) == 5
+    finally:
+        Secret(value="").save("sendgrid-api-key", overwrite=True)

@@ -17,7 +17,7 @@ import random
 import socket
 import time
 import urllib.error
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 
 from python_http_client import exceptions
@@ -69,11 +69,28 @@ class InDoubt:
     reason: str
 
 
+SECRET_BLOCK = "sendgrid-api-key"
+
+
+def key_from_prefect_secret(name: str = SECRET_BLOCK) -> str | None:
+    """The API key from the Prefect Secret block `name`, when there is one (and a Prefect API to ask)."""
+    try:
+        from prefect.blocks.system import Secret
+
+        return Secret.load(name, _sync=True).get() or None
+    except Exception:  # no such block, or no Prefect API reachable: the caller reports the missing key
+        return None
+
+
 def make_client(settings: SendGridSettings) -> SendGridAPIClient:
     if not settings.api_key:
+        key = key_from_prefect_secret()
+        if key:
+            settings = replace(settings, api_key=key)
+    if not settings.api_key:
         raise SendGridKeyMissing(
-            "--send-mode sendgrid needs an API key: set SENDGRID_API_KEY (or load it from a Prefect Secret block "
-            "named 'sendgrid-api-key'), or use --send-mode outbox")
+            "--send-mode sendgrid needs an API key: set SENDGRID_API_KEY or create a Prefect Secret block named "
+            f"'{SECRET_BLOCK}' (Prefect UI: Blocks -> Secret), or use --send-mode outbox")
     client = SendGridAPIClient(settings.api_key, host=settings.api_url)
     client.client.timeout = settings.timeout_s  # the SDK has no timeout of its own
     return client
