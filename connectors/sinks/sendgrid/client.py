@@ -74,6 +74,11 @@ SECRET_BLOCK = "sendgrid-api-key"
 
 def key_from_prefect_secret(name: str = SECRET_BLOCK) -> str | None:
     """The API key from the Prefect Secret block `name`, when there is one (and a Prefect API to ask)."""
+    from prefect.context import FlowRunContext, TaskRunContext
+    from prefect.settings import PREFECT_API_URL
+
+    if not (PREFECT_API_URL.value() or FlowRunContext.get() or TaskRunContext.get()):
+        return None  # outside Prefect with no API configured: do not start a temporary server just to ask
     try:
         from prefect.blocks.system import Secret
 
