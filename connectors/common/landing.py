@@ -8,7 +8,6 @@ record the counts in `audit.loads`, all in one transaction per file.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import uuid
@@ -21,7 +20,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from .warehouse import scalar
+from .warehouse import scalar, transaction
 
 BATCH_ROWS = 50_000
 RAW_PREVIEW_CHARS = 2_000
@@ -112,7 +111,7 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with _transaction(con):
+        with transaction(con):
             for item in stream.read(path):
                 read += 1
                 error = item.error
@@ -147,18 +146,6 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
         if collecting:
             gc.enable()
     return result
-
-
-@contextlib.contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection):
-    """One file's load: its raw rows, quarantine rows and audit row commit together or not at all."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _audit(con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime, run_id: str | None) -> None:
@@ -209,7 +196,7 @@ def _land_staged_json(con, stream: Stream, path: Path, sha: str, result: LoadRes
                       run_id: str | None) -> LoadResult:
     lineage = [result.load_id, stream.source, str(path), started]
     try:
-        with _transaction(con):
+        with transaction(con):
             con.execute(f"""
                 INSERT INTO raw.{stream.raw_table}
                 SELECT ?, ?, ?, record_position, ?, record_key, record

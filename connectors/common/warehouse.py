@@ -120,3 +120,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> None
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     row = con.execute(sql, params or []).fetchone()
     return None if row is None else row[0]
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

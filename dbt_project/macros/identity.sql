@@ -81,6 +81,13 @@
     end as timing_level
 {%- endmacro %}
 
+{#- Everything a compared pair carries: the levels, and how common the name and skill set are. -#}
+{% macro pair_columns(l='l', r='r') -%}
+    {{ comparison_levels(l, r) }},
+    greatest({{ l }}.name_frequency, {{ r }}.name_frequency) as name_frequency,
+    greatest({{ l }}.skills_frequency, {{ r }}.skills_frequency) as skills_frequency
+{%- endmacro %}
+
 {% macro compared_fields() -%}
     {{ return(['email', 'phone', 'name', 'birth_date', 'place', 'career', 'timing']) }}
 {%- endmacro %}

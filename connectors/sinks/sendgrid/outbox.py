@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from connectors.common.warehouse import connect
+from connectors.common.warehouse import connect, transaction
 
 from .messages import nurture_request
 from .settings import NurtureSettings, SenderSettings
@@ -85,16 +85,11 @@ def _write_batch(con, outbox_dir: Path, campaign_id: str, segment: str, batch: l
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(body, option=orjson.OPT_INDENT_2))
     recorded = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("INSERT INTO outbox.messages VALUES (?, ?, 'outbox', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [batch_id, campaign_id, len(batch), orjson.dumps(body).decode(), str(path), run_id, recorded])
         con.executemany("INSERT INTO outbox.send_ledger VALUES (?, ?, '1', ?, 'outbox', 'written', NULL, ?, ?)",
                         [(p["candidate_id"], campaign_id, batch_id, run_id, recorded) for p in batch])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     summary.messages += len(batch)
     summary.batches += 1
     summary.files.append(str(path))

@@ -28,7 +28,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from connectors.common.warehouse import connect
+from connectors.common.warehouse import connect, transaction
 
 from .client import (Accepted, InDoubt, Refused, SendGridKeyRefused, SendGridSettings, SendGridUnavailable,
                      make_client, post_mail)
@@ -71,21 +71,15 @@ def _send(con, client, campaign_id: str, segment: str, batch: list[dict], sender
     try:
         outcome = post_mail(client, body, sendgrid, sleep=sleep, rng=rng)
     except (SendGridUnavailable, SendGridKeyRefused):
-        # definitely not accepted: free the rows so the next run sends them
-        _record(con, "DELETE FROM outbox.send_ledger WHERE batch_id = ? AND status = 'sending'", [(batch_id,)])
+        _release(con, batch_id)  # definitely not accepted: the next run sends them
         raise
     if isinstance(outcome, Accepted):
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute("""UPDATE outbox.send_ledger SET status = ?, message_id = ?, recorded_at = ?
                            WHERE batch_id = ? AND status = 'sending'""",
                         ["sandboxed" if sendgrid.sandbox else "accepted", outcome.message_id, _now(), batch_id])
             con.execute("INSERT INTO outbox.messages VALUES (?, ?, 'sendgrid', ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING",
                         [batch_id, campaign_id, len(batch), orjson.dumps(body).decode(), run_id, _now()])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         summary.messages += len(batch)
         summary.batches += 1
     elif isinstance(outcome, Refused):
@@ -97,7 +91,7 @@ def _send(con, client, campaign_id: str, segment: str, batch: list[dict], sender
                                     "reason": reason})
             return
         # free the rows, then find the refused personalization by halves
-        _record(con, "DELETE FROM outbox.send_ledger WHERE batch_id = ? AND status = 'sending'", [(batch_id,)])
+        _release(con, batch_id)
         middle = len(batch) // 2
         for half in (batch[:middle], batch[middle:]):
             _send(con, client, campaign_id, segment, half, sender, sendgrid, run_id, summary, sleep, rng)
@@ -119,13 +113,8 @@ def _insert_sending(con, batch: list[dict], campaign_id: str, batch_id: str, run
         "run_id": [run_id] * len(batch),
         "recorded_at": [now] * len(batch),
     })
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("INSERT INTO outbox.send_ledger SELECT * FROM sending")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _reason(errors: list[dict]) -> str:
@@ -137,11 +126,10 @@ def _reason(errors: list[dict]) -> str:
 _QUOTED_OR_EMAIL = r"'[^']*'|\"[^\"]*\"|[^\s@]+@[^\s@]+"
 
 
+def _release(con, batch_id: str) -> None:
+    _record(con, "DELETE FROM outbox.send_ledger WHERE batch_id = ? AND status = 'sending'", [(batch_id,)])
+
+
 def _record(con, sql: str, rows: list[tuple]) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.executemany(sql, rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

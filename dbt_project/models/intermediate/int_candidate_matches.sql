@@ -37,9 +37,7 @@ decided_pairs as (
         decisions.node_id_l,
         decisions.node_id_r,
         'reviewed_decision' as blocked_by,
-        {{ comparison_levels('l', 'r') }},
-        greatest(l.name_frequency, r.name_frequency) as name_frequency,
-        greatest(l.skills_frequency, r.skills_frequency) as skills_frequency
+        {{ pair_columns('l', 'r') }}
     from decisions
     inner join keys as l on l.node_id = decisions.node_id_l
     inner join keys as r on r.node_id = decisions.node_id_r

@@ -47,9 +47,7 @@ select
     pairs.node_id_l,
     pairs.node_id_r,
     pairs.blocked_by,
-    {{ comparison_levels('l', 'r') }},
-    greatest(l.name_frequency, r.name_frequency) as name_frequency,
-    greatest(l.skills_frequency, r.skills_frequency) as skills_frequency
+    {{ pair_columns('l', 'r') }}
 from pairs
 inner join keys as l on l.node_id = pairs.node_id_l
 inner join keys as r on r.node_id = pairs.node_id_r

@@ -57,11 +57,7 @@ app_kpis as (
 ),
 
 addresses as (
-    select keys.email, min(crosswalk.candidate_id) as candidate_id
-    from {{ ref('int_candidate_match_keys') }} as keys
-    inner join {{ ref('candidate_crosswalk') }} as crosswalk on crosswalk.record_key = keys.record_key
-    where keys.email is not null
-    group by keys.email
+    select email, candidate_id from {{ ref('int_candidate_emails') }}
 ),
 
 events as (
