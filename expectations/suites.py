@@ -8,7 +8,9 @@ Stages, in the order the flows run them:
   raw      after landing, before dbt: required fields present in the latest version of every record
   staging  after dbt: key fields, email and phone validity rates, plausible dates, freshness, volumes
   marts    after dbt: the contract tables (candidates, crosswalk)
-  nurture  in the send flow, right before sending: the batch about to go out
+  nurture     in the send flow, right before sending: the batch about to go out
+  rejections  right before the rejection mail: the batch about to go out
+  referrals   right before Career Relay: consent of every person whose data is about to leave
 Queries may use {as_of} (the run date, ISO) and {cap_days} (the nurture frequency cap).
 """
 
@@ -346,7 +348,86 @@ NURTURE_SUITES = (
     ),
 )
 
-SUITES = RAW_SUITES + STAGING_SUITES + MART_SUITES + NURTURE_SUITES
+
+def _rejection_batch():
+    gxe = _gxe()
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="has_email", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeUnique(column="step", meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_rejected", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_suppressed", value_set=[False], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_opted_in", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_already_sent", value_set=[False], meta=BLOCKING),
+    ]
+
+
+def _referral_batch():
+    gxe = _gxe()
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="candidate_id", meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="has_relay_consent", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToNotBeNull(column="consent_reference", meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_consent_record_landed", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_rejected", value_set=[True], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_hired", value_set=[False], meta=BLOCKING),
+        gxe.ExpectColumnValuesToBeInSet(column="is_already_provided", value_set=[False], meta=BLOCKING),
+    ]
+
+
+SUPPRESSING_EVENTS = """
+        select distinct email from staging.stg_sendgrid__events
+        where event_type in ('bounce', 'spamreport', 'unsubscribe', 'group_unsubscribe')
+           or (event_type = 'dropped' and reason is not null)"""
+
+OUTBOUND_SUITES = (
+    GateSuite(
+        "rejection_mail_batch", "rejections",
+        "Every rejection mail about to go out answers a real rejection, goes to an opted-in person whose "
+        "address is not suppressed (read straight from the SendGrid events), and was never sent before "
+        "(read straight from the send ledger).",
+        f"""
+        with suppressing_events as ({SUPPRESSING_EVENTS})
+        select
+            b.step,
+            b.email is not null as has_email,
+            exists (select 1 from marts.applications a where a.application_key = b.step and a.status = 'rejected')
+                as is_rejected,
+            b.email in (select email from suppressing_events) as is_suppressed,
+            coalesce(c.is_marketing_opt_in, false) as is_opted_in,
+            exists (select 1 from outbox.send_ledger l where l.campaign_id = b.campaign_id and l.step = b.step)
+                as is_already_sent
+        from marts.rejection_mail_batch b
+        left join marts.candidates c on c.candidate_id = b.candidate_id
+        """,
+        _rejection_batch,
+        index_column="step",
+    ),
+    GateSuite(
+        "relay_referral_batch", "referrals",
+        "Personal data goes to Career Relay only for people with recorded consent to that provision (Japan's "
+        "APPI): the consent is true, its source record is named and is a landed record of this person; they "
+        "were rejected, not hired, and not provided before (read straight from the provision log).",
+        """
+        select
+            b.candidate_id,
+            coalesce(c.has_relay_consent, false) as has_relay_consent,
+            case when b.consent_reference = c.relay_consent_record then b.consent_reference end as consent_reference,
+            exists (select 1 from marts.candidate_crosswalk x where x.candidate_id = b.candidate_id
+                    and x.record_key = b.consent_reference) as is_consent_record_landed,
+            exists (select 1 from marts.applications a where a.application_key = b.application_key
+                    and a.status = 'rejected') as is_rejected,
+            coalesce(c.is_hired, false) as is_hired,
+            exists (select 1 from outbox.provision_log p where p.recipient = 'career_relay'
+                    and p.candidate_id = b.candidate_id) as is_already_provided
+        from marts.relay_referral_batch b
+        left join marts.candidates c on c.candidate_id = b.candidate_id
+        """,
+        _referral_batch,
+        index_column="candidate_id",
+    ),
+)
+
+SUITES = RAW_SUITES + STAGING_SUITES + MART_SUITES + NURTURE_SUITES + OUTBOUND_SUITES
 
 # What a stage records once it has passed: the raw gate marks the loads it checked.
 AFTER_PASS = {

@@ -10,6 +10,7 @@ from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
+from connectors.sinks.career_relay.settings import CareerRelaySettings
 from connectors.sinks.sendgrid.settings import NurtureSettings
 from flows.dbt import DbtFailed, DbtSummary, run_dbt
 from flows.gates import GateReport
@@ -24,12 +25,17 @@ class BuildSummary:
     report: str | None = None
 
 
+def settings_vars() -> dict:
+    """The dbt vars that come from the sinks' settings, so dbt and the send steps agree."""
+    return {"nurture_frequency_cap_days": NurtureSettings().frequency_cap_days,
+            "career_relay_company_id": CareerRelaySettings().company_id}
+
+
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
     logger = get_run_logger()
     try:
-        summary = run_dbt(["build"], warehouse, as_of,
-                          {"nurture_frequency_cap_days": NurtureSettings().frequency_cap_days})
+        summary = run_dbt(["build"], warehouse, as_of, settings_vars())
     except DbtFailed as failure:
         logger.error(str(failure))
         return Failed(message=str(failure), data=failure)

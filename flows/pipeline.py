@@ -1,4 +1,4 @@
-"""pipeline: ingest-sources -> build-warehouse (gates + dbt) -> send-nurture, end to end.
+"""pipeline: ingest-sources -> build-warehouse (gates + dbt) -> send-nurture -> send-rejections-and-referrals.
 
     python -m flows.pipeline --landing DIR --warehouse PATH [--send-mode outbox|sendgrid] [--outbox DIR]
 """
@@ -7,25 +7,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from connectors.common.warehouse import resolve
 from flows.build import build_warehouse
+from flows.defaults import default_outbox, today_in_tokyo
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
-from flows.send import send_nurture
+from flows.send import send_nurture, send_rejections_and_referrals
 from flows.summary import RunSummary, read_warehouse_counts
-
-TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-def default_outbox(warehouse: str | Path) -> Path:
-    return resolve(warehouse).parent / "outbox"
 
 
 @flow(name="pipeline", log_prints=False)
@@ -41,7 +34,7 @@ def pipeline(
     landing = str(resolve(landing))
     warehouse = str(resolve(warehouse))
     outbox_dir = str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse))
-    as_of = as_of or datetime.now(TOKYO).date()
+    as_of = as_of or today_in_tokyo()
 
     ingest = ingest_sources(landing, warehouse)
     build_state = build_warehouse(warehouse, as_of, return_state=True)
@@ -50,10 +43,13 @@ def pipeline(
     send_state = send_nurture(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if send_state.is_failed():
         return failed_with(send_state)
+    outbound_state = send_rejections_and_referrals(warehouse, outbox_dir, as_of, send_mode, return_state=True)
+    if outbound_state.is_failed():
+        return failed_with(outbound_state)
     build, sent = build_state.result(), send_state.result()
 
     summary = RunSummary(ingest=ingest, build=build, send=sent, outbox_dir=outbox_dir,
-                         warehouse=read_warehouse_counts(warehouse))
+                         warehouse=read_warehouse_counts(warehouse), outbound=outbound_state.result())
     create_markdown_artifact(key="pipeline-summary", markdown=summary.markdown(),
                              description="Records per source, candidates, gates, messages")
     logger.info("pipeline done: %s candidates, %s messages written to the outbox",

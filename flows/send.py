@@ -1,7 +1,13 @@
-"""send-nurture: nurture mail for the talent pool, exactly once per (candidate, campaign, step)."""
+"""The outbound flows, each idempotent by its ledger: a retried task or flow run sends only what no run got to.
+
+send-nurture                    this month's nurture mail per segment
+send-rejections-and-referrals   rejection mail with the personal Career Relay link, then the referrals of
+                                people who consented, to the Career Relay API or as CSV for the operator
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from prefect import flow, get_run_logger, task
@@ -9,10 +15,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
+from connectors.common.warehouse import resolve
+from connectors.sinks.career_relay.client import CareerRelayKeyRefused, CareerRelayUnavailable
+from connectors.sinks.career_relay.push import ProvisionSummary, provide_referrals
+from connectors.sinks.sendgrid.campaigns import CAMPAIGNS, SendSummary
 from connectors.sinks.sendgrid.client import SendGridKeyMissing, SendGridKeyRefused, SendGridUnavailable
-from connectors.sinks.sendgrid.outbox import SendSummary, write_nurture_outbox
-from connectors.sinks.sendgrid.sender import send_nurture_sendgrid
+from connectors.sinks.sendgrid.outbox import write_outbox as write_campaign_outbox
+from connectors.sinks.sendgrid.sender import send_sendgrid
 from connectors.sinks.sendgrid.settings import NurtureSettings
+from flows.defaults import default_outbox, today_in_tokyo
 from flows.quality import failed_with, validate_gate
 
 SEND_MODES = ("outbox", "sendgrid")
@@ -22,34 +33,35 @@ class SendModeNotAvailable(ValueError):
     pass
 
 
-@task(name="write-nurture-outbox", cache_policy=NO_CACHE)
-def write_outbox(warehouse: str, outbox_dir: str, as_of: date) -> SendSummary:
-    logger = get_run_logger()
-    summary = write_nurture_outbox(warehouse, outbox_dir, as_of, run_id=str(flow_run.get_id() or ""))
-    logger.info("nurture: %d in the audience, %d written to the outbox in %d batch(es), %d already sent for this "
-                "campaign, %d held back by the frequency cap", summary.audience, summary.messages, summary.batches,
-                summary.already_sent, summary.capped)
+def _run_id() -> str:
+    return str(flow_run.get_id() or "")
+
+
+@task(name="write-outbox", cache_policy=NO_CACHE, task_run_name="write-{kind}-outbox")
+def write_outbox(warehouse: str, outbox_dir: str, as_of: date, kind: str = "nurture") -> SendSummary:
+    summary = write_campaign_outbox(warehouse, outbox_dir, as_of, CAMPAIGNS[kind], run_id=_run_id())
+    get_run_logger().info(
+        "%s: %d in the batch, %d written to the outbox in %d request(s), %d already sent, %d held back by the "
+        "frequency cap", kind, summary.audience, summary.messages, summary.batches, summary.already_sent, summary.capped)
     return summary
 
 
-@task(name="send-nurture-sendgrid", cache_policy=NO_CACHE)
-def send_via_sendgrid(warehouse: str, as_of: date) -> SendSummary:
-    """Idempotent by the send ledger: a retried task or flow run sends only what no run got to."""
+@task(name="send-sendgrid", cache_policy=NO_CACHE, task_run_name="send-{kind}-sendgrid")
+def send_via_sendgrid(warehouse: str, as_of: date, kind: str = "nurture") -> SendSummary:
     logger = get_run_logger()
 
     def progress(summary: SendSummary) -> None:
-        logger.info("nurture: %d messages accepted by SendGrid in %d request(s) so far", summary.messages,
+        logger.info("%s: %d messages accepted by SendGrid in %d request(s) so far", kind, summary.messages,
                     summary.batches)
 
     try:
-        summary = send_nurture_sendgrid(warehouse, as_of, run_id=str(flow_run.get_id() or ""), after_batch=progress)
+        summary = send_sendgrid(warehouse, as_of, CAMPAIGNS[kind], run_id=_run_id(), after_batch=progress)
     except (SendGridKeyMissing, SendGridKeyRefused, SendGridUnavailable) as problem:
         logger.error(str(problem))
         return Failed(message=str(problem), data=problem)
-    logger.info("nurture: %d in the audience, %d accepted by SendGrid in %d request(s), %d already sent for this "
-                "campaign, %d held back by the frequency cap, %d refused, %d in doubt", summary.audience,
-                summary.messages, summary.batches, summary.already_sent, summary.capped, len(summary.refused),
-                summary.in_doubt)
+    logger.info("%s: %d in the batch, %d accepted by SendGrid in %d request(s), %d already sent, %d held back "
+                "by the frequency cap, %d refused, %d in doubt", kind, summary.audience, summary.messages,
+                summary.batches, summary.already_sent, summary.capped, len(summary.refused), summary.in_doubt)
     for refused in summary.refused:
         logger.warning("SendGrid refused the message for %s (%s): %s", refused["candidate_id"],
                        refused["campaign_id"], refused["reason"])
@@ -59,16 +71,74 @@ def send_via_sendgrid(warehouse: str, as_of: date) -> SendSummary:
     return summary
 
 
-@flow(name="send-nurture")
-def send_nurture(warehouse: str, outbox_dir: str, as_of: date, send_mode: str = "outbox") -> SendSummary:
-    """Write (outbox) or send (sendgrid) this month's nurture campaign per segment."""
+def _check_mode(send_mode: str) -> None:
     if send_mode not in SEND_MODES:
         raise SendModeNotAvailable(f"--send-mode {send_mode!r} is not one of {', '.join(SEND_MODES)}")
+
+
+def _send_campaign(warehouse: str, outbox_dir: str, as_of: date, send_mode: str, kind: str, gate_stage: str):
     # the batch about to go out is gated here, in the send flow itself, so a send run on its own
     # (a separate deployment, a retry) never sends a batch nobody checked
-    gate = validate_gate(warehouse, "nurture", as_of, NurtureSettings().frequency_cap_days, return_state=True)
+    gate = validate_gate(warehouse, gate_stage, as_of, NurtureSettings().frequency_cap_days, return_state=True)
+    if gate.is_failed():
+        return gate
+    if send_mode == "sendgrid":
+        return send_via_sendgrid(warehouse, as_of, kind, return_state=True)
+    return write_outbox(warehouse, outbox_dir, as_of, kind, return_state=True)
+
+
+@flow(name="send-nurture")
+def send_nurture(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | None = None, as_of: date | None = None,
+                 send_mode: str = "outbox") -> SendSummary:
+    """Write (outbox) or send (sendgrid) this month's nurture campaign per segment."""
+    _check_mode(send_mode)
+    warehouse, outbox_dir, as_of = _defaults(warehouse, outbox_dir, as_of)
+    state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "nurture", "nurture")
+    return failed_with(state) if state.is_failed() else state.result()
+
+
+@dataclass
+class RejectionsAndReferrals:
+    rejections: SendSummary
+    referrals: ProvisionSummary
+
+
+@task(name="provide-referrals", cache_policy=NO_CACHE, retries=0)
+def provide_relay_referrals(warehouse: str, as_of: date) -> ProvisionSummary:
+    logger = get_run_logger()
+    export_dir = resolve(warehouse).parent / "exports" / "career_relay"
+    try:
+        summary = provide_referrals(warehouse, as_of, export_dir, run_id=_run_id())
+    except (CareerRelayKeyRefused, CareerRelayUnavailable) as problem:
+        logger.error(str(problem))
+        return Failed(message=str(problem), data=problem)
+    where = f"exported to {export_dir} for the operator" if summary.mode == "csv" else "pushed to the Career Relay API"
+    logger.info("Career Relay: %d referral(s) with consent %s in %d batch(es) (%d resumed from an earlier run), "
+                "each written to the provision log", summary.provided, where, summary.batches, summary.resumed)
+    for refused in summary.refused:
+        logger.warning("Career Relay refused batch %s: %s", refused["batch_id"], refused["reason"])
+    return summary
+
+
+@flow(name="send-rejections-and-referrals")
+def send_rejections_and_referrals(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | None = None,
+                                  as_of: date | None = None, send_mode: str = "outbox") -> RejectionsAndReferrals:
+    """Rejection mail (each with the person's Career Relay link) for new rejections, then the Career Relay
+    referrals of the people who consented; each step behind its own gate."""
+    _check_mode(send_mode)
+    warehouse, outbox_dir, as_of = _defaults(warehouse, outbox_dir, as_of)
+    mail = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "rejection", "rejections")
+    if mail.is_failed():
+        return failed_with(mail)
+    gate = validate_gate(warehouse, "referrals", as_of, return_state=True)
     if gate.is_failed():
         return failed_with(gate)
-    if send_mode == "sendgrid":
-        return send_via_sendgrid(warehouse, as_of)
-    return write_outbox(warehouse, outbox_dir, as_of)
+    referrals = provide_relay_referrals(warehouse, as_of, return_state=True)
+    if referrals.is_failed():
+        return failed_with(referrals)
+    return RejectionsAndReferrals(mail.result(), referrals.result())
+
+
+def _defaults(warehouse: str, outbox_dir: str | None, as_of: date | None) -> tuple[str, str, date]:
+    return (str(resolve(warehouse)), str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse)),
+            as_of or today_in_tokyo())

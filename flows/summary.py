@@ -17,7 +17,14 @@ WAREHOUSE_COUNTS = {
     "outbox_messages_total": "select count(*) from outbox.send_ledger",
     "talent_pool": "select count(*) from marts.talent_pool",
     "identity_review_queue": "select count(*) from marts.identity_review_queue",
+    "provisions_total": "select count(*) from outbox.provision_log where status = 'provided'",
 }
+# the credit ledger's latest row per company, summed: referrals, free slots earned and left, unmatched
+RELAY_CREDITS = """
+    select coalesce(sum(referrals_to_date), 0), coalesce(sum(slots_earned_to_date), 0), coalesce(sum(slots_left), 0),
+           coalesce(sum(unmatched_referrals_to_date), 0)
+    from (select * from marts.relay_credits qualify row_number() over (partition by company_id order by month desc) = 1)
+"""
 LANDED_BY_SOURCE = "select source, sum(records_landed) from audit.loads where status = 'loaded' group by source"
 
 
@@ -28,6 +35,9 @@ def read_warehouse_counts(warehouse: str) -> dict[str, int]:
             counts[name] = con.execute(sql).fetchone()[0]
         for source, landed in con.execute(LANDED_BY_SOURCE).fetchall():
             counts[f"landed:{source}"] = int(landed or 0)
+        row = con.execute(RELAY_CREDITS).fetchone()
+        for name, value in zip(("relay_referrals", "relay_slots_earned", "relay_slots_left", "relay_unmatched"), row):
+            counts[name] = int(value)
     return counts
 
 
@@ -38,6 +48,24 @@ class RunSummary:
     send: object
     outbox_dir: str
     warehouse: dict[str, int] = field(default_factory=dict)
+    outbound: object = None  # flows.send.RejectionsAndReferrals
+
+    def _outbound_lines(self) -> list[str]:
+        if self.outbound is None:
+            return []
+        w, mail, relay = self.warehouse, self.outbound.rejections, self.outbound.referrals
+        verb = "accepted by SendGrid" if mail.mode == "sendgrid" else "written to the outbox"
+        where = "exported as CSV for the operator" if relay.mode == "csv" else "pushed to the Career Relay API"
+        reconciled = ("the operator's count agrees" if not w.get("relay_unmatched")
+                      else f"{w['relay_unmatched']:,} registrations the operator counts do not match our tokens")
+        return [
+            f"Rejection mail: {mail.messages:,} {verb}, each with its Career Relay link ({mail.already_sent:,} already "
+            f"sent" + (f"; {len(mail.refused):,} refused, {mail.in_doubt:,} in doubt" if mail.mode == "sendgrid" else "")
+            + ")",
+            f"Career Relay: {relay.provided:,} referrals with consent {where} (provision log: "
+            f"{w.get('provisions_total', 0):,}); credits: {w.get('relay_referrals', 0):,} referrals, "
+            f"{w.get('relay_slots_earned', 0):,} free slots earned, {w.get('relay_slots_left', 0):,} left; {reconciled}",
+        ]
 
     def _source_rows(self):
         landed_before = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("landed:")}
@@ -91,6 +119,7 @@ class RunSummary:
         else:
             lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
                          f" ({held})")
+        lines += self._outbound_lines()
         return "\n".join(lines)
 
     def markdown(self) -> str:
@@ -113,4 +142,5 @@ class RunSummary:
         out += ["", f"**{where}:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
                     f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"
                     + (f"; {len(s.refused):,} refused; {s.in_doubt:,} in doubt" if s.mode == "sendgrid" else "")]
+        out += [f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}" for line in self._outbound_lines()]
         return "\n".join(out)

@@ -51,6 +51,7 @@ class Delivered:
     template_id: str | None
     categories: list[str]
     body_index: int
+    template_data: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -115,6 +116,7 @@ class MailSendServer:
                         template_id=body.get("template_id"),
                         categories=list(body.get("categories", [])),
                         body_index=index,
+                        template_data=personalization.get("dynamic_template_data", {}),
                     ))
         return message_id
 

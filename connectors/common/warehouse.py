@@ -64,6 +64,33 @@ CREATE TABLE IF NOT EXISTS outbox.messages (
     run_id        VARCHAR,
     created_at    TIMESTAMP NOT NULL
 );
+-- every Career Relay tracking token we issued (in a rejection mail or with a referral we provided)
+CREATE TABLE IF NOT EXISTS outbox.relay_links (
+    tracking_token  VARCHAR PRIMARY KEY,
+    company_id      VARCHAR NOT NULL,
+    candidate_id    VARCHAR NOT NULL,
+    application_key VARCHAR NOT NULL,
+    channel         VARCHAR NOT NULL,
+    batch_id        VARCHAR NOT NULL,
+    issued_at       TIMESTAMP NOT NULL
+);
+-- APPI: each provision of personal data to a third party, kept at least until retain_until (3 years)
+CREATE TABLE IF NOT EXISTS outbox.provision_log (
+    recipient         VARCHAR NOT NULL,
+    candidate_id      VARCHAR NOT NULL,
+    application_key   VARCHAR NOT NULL,
+    tracking_token    VARCHAR NOT NULL,
+    data_items        VARCHAR NOT NULL,
+    consent_reference VARCHAR NOT NULL,
+    batch_id          VARCHAR NOT NULL,
+    mode              VARCHAR NOT NULL,
+    status            VARCHAR NOT NULL,
+    detail            VARCHAR,
+    run_id            VARCHAR,
+    recorded_at       TIMESTAMP NOT NULL,
+    retain_until      DATE NOT NULL,
+    PRIMARY KEY (recipient, application_key)
+);
 CREATE TABLE IF NOT EXISTS audit.cursors (
     stream        VARCHAR PRIMARY KEY,
     cursor_value  TIMESTAMP NOT NULL,

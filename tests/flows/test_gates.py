@@ -9,7 +9,7 @@ import pytest
 
 from connectors.common.warehouse import connect
 from flows.gates import run_gate
-from flows.send import send_nurture
+from flows.send import send_nurture, send_rejections_and_referrals
 
 AS_OF = date(2026, 11, 25)
 PARAMS = {"as_of": AS_OF.isoformat(), "cap_days": 14}
@@ -122,3 +122,72 @@ def test_the_send_flow_writes_the_gated_batch(warehouse_copy, tmp_path):
     state = send_nurture(str(warehouse_copy), str(tmp_path / "outbox"), AS_OF, return_state=True)
     assert state.is_completed(), state.message
     assert state.result().messages == batch > 0
+
+
+ONE_REJECTION = "(select min(step) from marts.rejection_mail_batch)"
+NOT_OPTED_IN = "(select min(candidate_id) from marts.candidates where not is_marketing_opt_in and email is not null)"
+NO_RELAY_CONSENT = "(select min(candidate_id) from marts.candidates where not has_relay_consent)"
+
+
+def _seed_outbound_batches(warehouse):
+    """The demo's small warehouse has few rejections in the window: one clean row in each batch."""
+    mutate(warehouse, """
+        insert into marts.rejection_mail_batch (candidate_id, email, display_name, campaign_id, step, application_key)
+        select c.candidate_id, c.email, c.display_name, 'rejection', r.application_key, r.application_key
+        from marts.rejections r join marts.candidates c using (candidate_id)
+        where r.status = 'rejected' and c.is_marketing_opt_in and c.email is not null
+          and c.email not in (select email from marts.email_suppressions)
+          and r.application_key not in (select step from marts.rejection_mail_batch)
+        limit 1""")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("statements, suite, column", [
+    ([f"""insert into marts.rejection_mail_batch (candidate_id, email, campaign_id, step, application_key)
+          select c.candidate_id, c.email, 'rejection', r.application_key, r.application_key
+          from marts.rejections r join marts.candidates c using (candidate_id)
+          where c.candidate_id = {NOT_OPTED_IN} and r.status = 'rejected' limit 1"""], "rejection_mail_batch",
+     "is_opted_in"),
+    ([f"""insert into outbox.send_ledger select candidate_id, campaign_id, step, 'b0', 'outbox', 'written', null,
+          'r0', timestamp '2026-10-01' from marts.rejection_mail_batch where step = {ONE_REJECTION}"""],
+     "rejection_mail_batch", "is_already_sent"),
+    ([f"""insert into marts.relay_referral_batch (candidate_id, application_key, has_relay_consent, consent_reference)
+          select c.candidate_id, r.application_key, true, c.relay_consent_record
+          from marts.rejections r join marts.candidates c using (candidate_id)
+          where c.candidate_id = {NO_RELAY_CONSENT} and r.status = 'rejected' limit 1"""], "relay_referral_batch",
+     "has_relay_consent"),
+    (["""insert into marts.relay_referral_batch (candidate_id, application_key, has_relay_consent, consent_reference)
+         select c.candidate_id, r.application_key, true, 'agency_x:made-up'
+         from marts.rejections r join marts.candidates c using (candidate_id)
+         where c.has_relay_consent and r.status = 'rejected'
+           and c.candidate_id not in (select candidate_id from marts.relay_referral_batch) limit 1"""],
+     "relay_referral_batch", "consent_reference"),
+], ids=["rejection-not-opted-in", "rejection-already-sent", "referral-without-consent", "referral-consent-not-on-record"])
+def test_a_seeded_outbound_violation_stops_its_step_and_nothing_leaves(warehouse_copy, tmp_path, statements, suite,
+                                                                        column):
+    _seed_outbound_batches(warehouse_copy)
+    mutate(warehouse_copy, *statements)
+    outbox = tmp_path / "outbox"
+    state = send_rejections_and_referrals(str(warehouse_copy), str(outbox), AS_OF, return_state=True)
+    assert state.is_failed()
+    message = str(state.result(raise_on_failure=False))
+    assert suite in message and column in message
+    with connect(warehouse_copy, read_only=True) as con:
+        assert con.execute("select count(*) from outbox.provision_log").fetchone()[0] == 0
+    assert not (warehouse_copy.parent / "exports").exists()
+    if suite == "rejection_mail_batch":
+        assert not outbox.exists() or not any(outbox.rglob("*.json"))
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_rejection_and_referral_flow_sends_the_gated_batches(warehouse_copy, tmp_path):
+    _seed_outbound_batches(warehouse_copy)
+    with connect(warehouse_copy, read_only=True) as con:
+        mails, referrals = con.execute("select (select count(*) from marts.rejection_mail_batch), "
+                                       "(select count(*) from marts.relay_referral_batch)").fetchone()
+    state = send_rejections_and_referrals(str(warehouse_copy), str(tmp_path / "outbox"), AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result.rejections.messages == mails > 0 and result.referrals.provided == referrals
+    bodies = [p for p in (tmp_path / "outbox" / "rejection").glob("*.json")]
+    assert bodies and all("career_relay_url" in p.read_text() for p in bodies)

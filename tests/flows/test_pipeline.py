@@ -11,6 +11,8 @@ import jsonschema
 import pytest
 
 from connectors.common.warehouse import connect
+from connectors.sinks.career_relay.settings import CareerRelaySettings
+from connectors.sinks.sendgrid.settings import SenderSettings
 from flows.pipeline import main as pipeline_cli
 from flows.pipeline import pipeline
 
@@ -66,8 +68,10 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
     assert "Data Docs:" in summary.text() and "Quality gates passed" in summary.text()
 
     bodies = outbox_bodies(tmp_path)
-    recipients = [(p["custom_args"]["candidate_id"], p["to"][0]["email"]) for b in bodies for p in b["personalizations"]]
-    assert summary.send.messages == len(recipients) == ledger == len(audience) > 0
+    nurture = [b for b in bodies if "nurture" in b["categories"]]
+    recipients = [(p["custom_args"]["candidate_id"], p["to"][0]["email"]) for b in nurture for p in b["personalizations"]]
+    assert summary.send.messages == len(recipients) == len(audience) > 0
+    assert ledger == len(recipients) + summary.outbound.rejections.messages
     assert len(set(recipients)) == len(recipients)
     for body in bodies:
         jsonschema.validate(body, mail_send_schema)
@@ -79,11 +83,35 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
 
     assert_no_personal_data(warehouse, published_by_prefect(), summary)
 
+    # the loop: rejection mail with a link and referrals with consent went out; Career Relay's operator
+    # reports registrations through our tokens (and one token we never issued); the rerun counts them
+    outbound = summary.outbound
+    with connect(warehouse, read_only=True) as con:
+        tokens = [t for (t,) in con.execute("select tracking_token from outbox.relay_links").fetchall()]
+        provided = con.execute("select count(*) from outbox.provision_log where status = 'provided'").fetchone()[0]
+    assert outbound.rejections.messages > 0 and outbound.referrals.provided == provided > 0
+    assert len(tokens) == len(set(tokens)) >= outbound.rejections.messages
+    rejection_bodies = [b for b in bodies if b["template_id"] == SenderSettings().rejection_template_id]
+    for body in rejection_bodies:
+        for personalization in body["personalizations"]:
+            assert personalization["custom_args"]["relay_token"] in tokens
+            assert personalization["dynamic_template_data"]["career_relay_url"].startswith(CareerRelaySettings().link_base)
+    registrations = landing_copy / "career_relay" / "registrations" / "registrations-2026-11.csv"
+    registrations.parent.mkdir(parents=True)
+    registrations.write_text("registration_id,tracking_token,company_id,registered_at\n" + "".join(
+        f"R{i},{token},demo-company,2026-11-24T10:00:00Z\n" for i, token in enumerate(tokens + ["never-issued"])))
+
     again = run(landing_copy, tmp_path)
     assert again.is_completed(), again.message
     rerun = again.result()
-    assert rerun.ingest.load_ids == [] and rerun.send.messages == 0
+    assert len(rerun.ingest.load_ids) == 1 and rerun.send.messages == 0
+    assert rerun.outbound.rejections.messages == 0 and rerun.outbound.referrals.provided == 0
     assert len(outbox_bodies(tmp_path)) == len(bodies)
+    with connect(warehouse, read_only=True) as con:
+        credits = con.execute("select referrals_to_date, operator_referrals_to_date, unmatched_referrals_to_date, "
+                              "is_reconciled from marts.relay_credits where company_id = 'demo-company'").fetchone()
+    assert credits == (len(tokens), len(tokens) + 1, 1, False)
+    assert f"credits: {len(tokens)} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
 
 
 def published_by_prefect() -> str:

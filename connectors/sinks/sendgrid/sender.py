@@ -1,4 +1,4 @@
-"""Nurture batches in sendgrid mode: each request goes through the official SDK, and the send ledger makes
+"""Sendgrid mode (nurture and rejection mail): each request goes through the official SDK, and the send ledger makes
 every message happen at most once, and exactly once whenever SendGrid's answer arrives.
 
 Per batch (at most 1000 recipients, one personalization each):
@@ -22,29 +22,23 @@ from __future__ import annotations
 import random
 import re
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import orjson
-import pyarrow as pa
 
 from connectors.common.warehouse import connect, transaction
 
+from .campaigns import NURTURE, Batch, Campaign, SendSummary, plan_batches
 from .client import (Accepted, InDoubt, Refused, SendGridKeyRefused, SendGridSettings, SendGridUnavailable,
                      make_client, post_mail)
-from .messages import nurture_request
-from .outbox import SendSummary, batch_id_for, plan_batches
+from .ledger import batch_id_for, now, record_recipients
 from .settings import NurtureSettings, SenderSettings
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def send_nurture_sendgrid(warehouse: str | Path, as_of: date, run_id: str | None = None,
-                          sender: SenderSettings | None = None, settings: NurtureSettings | None = None,
-                          sendgrid: SendGridSettings | None = None, sleep=time.sleep,
-                          after_batch=None) -> SendSummary:
+def send_sendgrid(warehouse: str | Path, as_of: date, campaign: Campaign = NURTURE, run_id: str | None = None,
+                  sender: SenderSettings | None = None, settings: NurtureSettings | None = None,
+                  sendgrid: SendGridSettings | None = None, sleep=time.sleep, after_batch=None) -> SendSummary:
     """after_batch(summary) runs after every settled batch (progress reporting; tests use it to stop a run)."""
     sender, settings, sendgrid = sender or SenderSettings(), settings or NurtureSettings(), sendgrid or SendGridSettings()
     client = make_client(sendgrid)
@@ -53,20 +47,24 @@ def send_nurture_sendgrid(warehouse: str | Path, as_of: date, run_id: str | None
     with connect(warehouse) as con:
         summary.in_doubt = con.execute(
             "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'").fetchone()[0]
-        for campaign_id, segment, batch in plan_batches(con, as_of, settings, summary):
-            _send(con, client, campaign_id, segment, batch, sender, sendgrid, run_id, summary, sleep, rng)
+        for batch in plan_batches(con, campaign, as_of, settings, summary):
+            _send(con, client, campaign, batch, sender, sendgrid, run_id, summary, sleep, rng)
             if after_batch:
                 after_batch(summary)
     return summary
 
 
-def _send(con, client, campaign_id: str, segment: str, batch: list[dict], sender: SenderSettings,
-          sendgrid: SendGridSettings, run_id: str | None, summary: SendSummary, sleep, rng) -> None:
-    batch_id = batch_id_for(campaign_id, [p["candidate_id"] for p in batch])
-    body = nurture_request(batch, campaign_id, batch_id, segment, sender)
+def send_nurture_sendgrid(warehouse: str | Path, as_of: date, **options) -> SendSummary:
+    return send_sendgrid(warehouse, as_of, NURTURE, **options)
+
+
+def _send(con, client, campaign: Campaign, batch: Batch, sender: SenderSettings, sendgrid: SendGridSettings,
+          run_id: str | None, summary: SendSummary, sleep, rng) -> None:
+    batch_id = batch_id_for(batch.campaign_id, batch.recipients)
+    body = campaign.build_request(batch, batch_id, sender)
     if sendgrid.sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
-    _insert_sending(con, batch, campaign_id, batch_id, run_id)
+    record_recipients(con, batch.recipients, batch.campaign_id, batch_id, "sendgrid", "sending", run_id)
 
     try:
         outcome = post_mail(client, body, sendgrid, sleep=sleep, rng=rng)
@@ -77,44 +75,27 @@ def _send(con, client, campaign_id: str, segment: str, batch: list[dict], sender
         with transaction(con):
             con.execute("""UPDATE outbox.send_ledger SET status = ?, message_id = ?, recorded_at = ?
                            WHERE batch_id = ? AND status = 'sending'""",
-                        ["sandboxed" if sendgrid.sandbox else "accepted", outcome.message_id, _now(), batch_id])
+                        ["sandboxed" if sendgrid.sandbox else "accepted", outcome.message_id, now(), batch_id])
             con.execute("INSERT INTO outbox.messages VALUES (?, ?, 'sendgrid', ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING",
-                        [batch_id, campaign_id, len(batch), orjson.dumps(body).decode(), run_id, _now()])
-        summary.messages += len(batch)
+                        [batch_id, batch.campaign_id, len(batch.recipients), orjson.dumps(body).decode(), run_id, now()])
+        summary.messages += len(batch.recipients)
         summary.batches += 1
     elif isinstance(outcome, Refused):
-        if len(batch) == 1:
-            reason = _reason(outcome.errors)
-            _record(con, "UPDATE outbox.send_ledger SET status = 'refused', recorded_at = ? WHERE batch_id = ?",
-                    [(_now(), batch_id)])
-            summary.refused.append({"candidate_id": batch[0]["candidate_id"], "campaign_id": campaign_id,
-                                    "reason": reason})
+        if len(batch.recipients) == 1:
+            with transaction(con):
+                con.execute("UPDATE outbox.send_ledger SET status = 'refused', recorded_at = ? WHERE batch_id = ?",
+                            [now(), batch_id])
+            summary.refused.append({"candidate_id": batch.recipients[0]["candidate_id"],
+                                    "campaign_id": batch.campaign_id, "reason": _reason(outcome.errors)})
             return
         # free the rows, then find the refused personalization by halves
         _release(con, batch_id)
-        middle = len(batch) // 2
-        for half in (batch[:middle], batch[middle:]):
-            _send(con, client, campaign_id, segment, half, sender, sendgrid, run_id, summary, sleep, rng)
+        middle = len(batch.recipients) // 2
+        for half in (batch.recipients[:middle], batch.recipients[middle:]):
+            _send(con, client, campaign, Batch(batch.campaign_id, batch.group, half), sender, sendgrid, run_id,
+                  summary, sleep, rng)
     elif isinstance(outcome, InDoubt):
-        summary.in_doubt += len(batch)
-
-
-def _insert_sending(con, batch: list[dict], campaign_id: str, batch_id: str, run_id: str | None) -> None:
-    """One INSERT ... SELECT from an Arrow table: row-by-row executemany costs about a second per 1000 rows."""
-    now = _now()
-    sending = pa.table({  # noqa: F841 (read by DuckDB's replacement scan below)
-        "candidate_id": [p["candidate_id"] for p in batch],
-        "campaign_id": [campaign_id] * len(batch),
-        "step": ["1"] * len(batch),
-        "batch_id": [batch_id] * len(batch),
-        "mode": ["sendgrid"] * len(batch),
-        "status": ["sending"] * len(batch),
-        "message_id": pa.nulls(len(batch), pa.string()),
-        "run_id": [run_id] * len(batch),
-        "recorded_at": [now] * len(batch),
-    })
-    with transaction(con):
-        con.execute("INSERT INTO outbox.send_ledger SELECT * FROM sending")
+        summary.in_doubt += len(batch.recipients)
 
 
 def _reason(errors: list[dict]) -> str:
@@ -127,9 +108,5 @@ _QUOTED_OR_EMAIL = r"'[^']*'|\"[^\"]*\"|[^\s@]+@[^\s@]+"
 
 
 def _release(con, batch_id: str) -> None:
-    _record(con, "DELETE FROM outbox.send_ledger WHERE batch_id = ? AND status = 'sending'", [(batch_id,)])
-
-
-def _record(con, sql: str, rows: list[tuple]) -> None:
     with transaction(con):
-        con.executemany(sql, rows)
+        con.execute("DELETE FROM outbox.send_ledger WHERE batch_id = ? AND status = 'sending'", [batch_id])

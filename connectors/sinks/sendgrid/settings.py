@@ -21,6 +21,7 @@ class SenderSettings:
         "CRM_SENDER_ADDRESS", "〒150-0002 東京都渋谷区渋谷2-1-1 サンプルビル 5F"))
     unsubscribe_group_id: int = field(default_factory=lambda: int(_env("SENDGRID_UNSUBSCRIBE_GROUP_ID", "4321")))
     nurture_template_id: str = field(default_factory=lambda: _env("SENDGRID_NURTURE_TEMPLATE_ID", "d-00000000000000000000000000000001"))
+    rejection_template_id: str = field(default_factory=lambda: _env("SENDGRID_REJECTION_TEMPLATE_ID", "d-00000000000000000000000000000002"))
     careers_url: str = field(default_factory=lambda: _env("CRM_CAREERS_URL", "https://example.co.jp/careers"))
 
 

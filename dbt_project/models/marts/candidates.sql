@@ -53,7 +53,9 @@ survivors as (
             as marketing_consent_date,
         {{ latest_value('has_relay_consent', 'candidate_id', by_recency) }} as has_relay_consent,
         {{ latest_value("case when has_relay_consent is not null then source end", 'candidate_id', by_recency) }}
-            as relay_consent_source
+            as relay_consent_source,
+        {{ latest_value("case when has_relay_consent is not null then record_key end", 'candidate_id', by_recency) }}
+            as relay_consent_record
     from records
 ),
 
@@ -111,6 +113,7 @@ select
     survivors.marketing_consent_date,
     coalesce(survivors.has_relay_consent, false) as has_relay_consent,
     survivors.relay_consent_source,
+    survivors.relay_consent_record,
     record_stats.source_record_count,
     record_stats.source_count,
     record_stats.sources,

@@ -10,7 +10,8 @@
                            campaign in `channel` (e.g. nurture-2026-05-engineering)
     application_rate       share of a campaign's delivered mails whose recipient applied within 30 days
     duplicate_rate         share of a source's records that belong to a person other records also describe
-    relay_referrals        people referred to Career Relay; relay_free_slots: slots earned so far (1 per 10)
+    relay_referrals        registrations at Career Relay through our links (marts.relay_credits);
+                           relay_free_slots: slots earned so far (1 per 10)
 -#}
 
 with applications as (
@@ -132,19 +133,14 @@ duplicate_kpis as (
     from records where month is not null group by month, source
 ),
 
-referrals as (
-    select {{ dbt.date_trunc('month', "cast(coalesce(referred_date, cast(loaded_at as date)) as timestamp)") }} as month, count(*) as referred
-    from {{ ref('stg_career_relay__referrals') }}
-    group by 1
-),
-
 relay_kpis as (
-    select month, 'Career Relay' as channel, 'relay_referrals' as kpi, referred * 1.0 as numerator, cast(null as double) as denominator
-    from referrals
+    select month, 'Career Relay' as channel, 'relay_referrals' as kpi, referrals * 1.0 as numerator, cast(null as double) as denominator
+    from {{ ref('relay_credits') }}
+    where company_id = '{{ var('career_relay_company_id') }}'
     union all
-    select month, 'Career Relay', 'relay_free_slots',
-           floor(sum(referred) over (order by month rows between unbounded preceding and current row) / 10.0), null
-    from referrals
+    select month, 'Career Relay', 'relay_free_slots', slots_earned_to_date * 1.0, null
+    from {{ ref('relay_credits') }}
+    where company_id = '{{ var('career_relay_company_id') }}'
 ),
 
 all_kpis as (
