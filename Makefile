@@ -45,16 +45,24 @@ docs-serve: docs
 
 PREFECT_LOCAL_API := http://127.0.0.1:4200/api
 
-server: $(STAMP)  ## a local Prefect server; the UI is on http://127.0.0.1:4200
-	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+server: $(STAMP)  ## a local Prefect server (UI on http://127.0.0.1:4200) and a process worker; Ctrl-C stops both
+	@export PREFECT_API_URL=$(PREFECT_LOCAL_API); \
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200 & server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
+	until $(BIN)/python -c 'import urllib.request; urllib.request.urlopen("$(PREFECT_LOCAL_API)/health", timeout=2)' 2>/dev/null; do sleep 1; done; \
+	$(BIN)/prefect worker start --pool crm-process --type process --install-policy never
 
-worker: $(STAMP)  ## a process worker for the deployments (run beside `make server`)
-	PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)} $(BIN)/prefect worker start --pool crm-process
+worker: $(STAMP)  ## only a process worker, for a server started elsewhere (PREFECT_API_URL)
+	PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)} $(BIN)/prefect worker start --pool crm-process \
+		--type process --install-policy never
 
-deploy: $(STAMP)  ## register every deployment in prefect.yaml with the server
+deploy: $(STAMP)  ## register every deployment in prefect.yaml with the server, with its pool and limits
 	export PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)}; \
 	$(BIN)/prefect work-pool inspect crm-process >/dev/null 2>&1 \
 		|| $(BIN)/prefect work-pool create crm-process --type process; \
+	for limit in warehouse sink-sendgrid sink-career-relay; do \
+		$(BIN)/prefect gcl inspect $$limit >/dev/null 2>&1 || $(BIN)/prefect gcl create $$limit --limit 1 || exit 1; \
+	done; \
 	$(BIN)/prefect --no-prompt deploy --all
 
 bench: $(STAMP)

@@ -22,7 +22,7 @@ from benchmarks.bench_demo import machine
 from connectors.common.landing import land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
-from flows.dbt import run_dbt
+from flows.dbt_runner import run_dbt
 from expectations.suites import AFTER_PASS
 from flows.gates import run_gate
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
+from connectors.common.warehouse import resolve
 from connectors.sinks.career_relay.settings import CareerRelaySettings
 from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.dbt import DbtFailed, DbtSummary, run_dbt
+from flows.dbt_runner import (DBT_PROJECT_DIR, DbtFailed, DbtSummary, build_or_retry, data_fingerprint,
+                              project_fingerprint, run_dbt)
+from flows.defaults import WAREHOUSE, hold, today_in_tokyo
 from flows.gates import GateReport
 from flows.quality import failed_with, validate_gate
 from flows.report import write_kpi_report
@@ -23,6 +28,7 @@ class BuildSummary:
     dbt: DbtSummary | None = None
     gates: list[GateReport] = field(default_factory=list)
     report: str | None = None
+    docs: str | None = None
 
 
 def settings_vars() -> dict:
@@ -31,11 +37,19 @@ def settings_vars() -> dict:
             "career_relay_company_id": CareerRelaySettings().company_id}
 
 
-@task(name="dbt-build", cache_policy=NO_CACHE)
+def dbt_cache_key(context, parameters) -> str:
+    """Same warehouse, run date, landed data, ledgers, dbt project and settings: the build's result would be
+    the same, so a retried or repeated run takes it from the cache instead of rebuilding."""
+    key = [str(resolve(parameters["warehouse"])), str(parameters["as_of"]), data_fingerprint(parameters["warehouse"]),
+           project_fingerprint(), json.dumps(settings_vars(), sort_keys=True)]
+    return "dbt-build-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:32]
+
+
+@task(name="dbt-build", cache_key_fn=dbt_cache_key, persist_result=True, cache_expiration=timedelta(days=2))
 def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
     logger = get_run_logger()
     try:
-        summary = run_dbt(["build"], warehouse, as_of, settings_vars())
+        summary = build_or_retry(warehouse, as_of, settings_vars())
     except DbtFailed as failure:
         logger.error(str(failure))
         return Failed(message=str(failure), data=failure)
@@ -53,10 +67,36 @@ def publish_kpi_report(warehouse: str, as_of: date) -> str:
     return str(path)
 
 
+@task(name="generate-dbt-docs", cache_policy=NO_CACHE)
+def generate_dbt_docs(warehouse: str, as_of: date) -> str:
+    """The dbt docs site for HR (what each mart answers, every column), linked from the run."""
+    run_dbt(["docs", "generate"], warehouse, as_of, settings_vars())
+    index = DBT_PROJECT_DIR / "target" / "index.html"
+    create_link_artifact(key="dbt-docs", link=index.as_uri(), link_text="dbt docs",
+                         description="Models and columns described for HR; `make docs-serve` serves them")
+    return str(index)
+
+
 @flow(name="build-warehouse")
-def build_warehouse(warehouse: str, as_of: date) -> BuildSummary:
+def build_warehouse(warehouse: str = "data/warehouse.duckdb", as_of: date | None = None,
+                    generate_docs: bool = False) -> BuildSummary:
     """Gate the landed raw data, build every dbt model and test, gate staging and the marts, then write
-    the KPI report."""
+    the KPI report.
+
+    Args:
+        warehouse: the DuckDB file (relative paths resolve against the checkout).
+        as_of: the run date; today in Asia/Tokyo when empty.
+        generate_docs: also regenerate the dbt docs site and link it from the run.
+    """
+    warehouse, as_of = str(resolve(warehouse)), as_of or today_in_tokyo()
+    with hold(WAREHOUSE):
+        summary = _build(warehouse, as_of)
+        if generate_docs and isinstance(summary, BuildSummary):
+            summary.docs = generate_dbt_docs(warehouse, as_of)
+        return summary
+
+
+def _build(warehouse: str, as_of: date) -> BuildSummary:
     summary = BuildSummary()
     raw_gate = validate_gate(warehouse, "raw", as_of, return_state=True)
     if raw_gate.is_failed():

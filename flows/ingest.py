@@ -13,6 +13,7 @@ from connectors.common.landing import LoadResult, land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.greenhouse.api import GreenhouseSettings
+from flows.defaults import WAREHOUSE, Progress, hold
 
 
 @dataclass
@@ -41,6 +42,15 @@ class IngestSummary:
         totals.records_quarantined += result.records_quarantined
         self.load_ids.append(result.load_id)
         self.problems.extend(result.reasons)
+
+    def merge(self, other: IngestSummary) -> IngestSummary:
+        for source, totals in other.by_source.items():
+            mine = self.by_source.setdefault(source, SourceTotals())
+            for name in vars(totals):
+                setattr(mine, name, getattr(mine, name) + getattr(totals, name))
+        self.load_ids += other.load_ids
+        self.problems += other.problems
+        return self
 
     @property
     def records_landed(self) -> int:
@@ -81,8 +91,15 @@ def pull_greenhouse_api(landing: str, warehouse: str) -> int:
 
 
 @flow(name="ingest-sources")
-def ingest_sources(landing: str, warehouse: str) -> IngestSummary:
-    """Land new files from every source folder; files loaded before are skipped."""
+def ingest_sources(landing: str = "data/landing", warehouse: str = "data/warehouse.duckdb",
+                   streams: list[str] | None = None) -> IngestSummary:
+    """Land new files from every source folder (or only the named streams); files loaded before are skipped.
+
+    Args:
+        landing: the landing folder with one subfolder per source (relative paths resolve against the checkout).
+        warehouse: the DuckDB file.
+        streams: only these streams (e.g. sendgrid_events); all when empty.
+    """
     logger = get_run_logger()
     landing_path = Path(landing)
     if not landing_path.is_dir():
@@ -90,14 +107,21 @@ def ingest_sources(landing: str, warehouse: str) -> IngestSummary:
             f"landing folder {landing_path} does not exist: create it with the source folders "
             "(ats/greenhouse, job_boards/indeed, agencies/<name>, ...) or generate demo data with "
             "`python -m connectors.demo --people 3000 --out {landing_path}`")
-    with connect(warehouse) as con:
-        ensure_schema(con, RAW_TABLES)
-    if GreenhouseSettings().api_key:
-        pull_greenhouse_api(landing, warehouse)
-    summary = IngestSummary()
-    for stream in all_streams(landing_path):
-        for result in land_stream_task(landing, warehouse, stream.name):
-            summary.add(result)
+    with hold(WAREHOUSE):
+        with connect(warehouse) as con:
+            ensure_schema(con, RAW_TABLES)
+        known = [stream.name for stream in all_streams(landing_path)]
+        if unknown := sorted(set(streams or []) - set(known)):
+            raise ValueError(f"unknown stream(s) {', '.join(unknown)}: the streams are {', '.join(known)}")
+        if GreenhouseSettings().api_key and (streams is None or "greenhouse_candidates" in streams):
+            pull_greenhouse_api(landing, warehouse)
+        summary = IngestSummary()
+        chosen = known if streams is None else [n for n in known if n in streams]
+        progress = Progress("ingest-progress", f"Landing {len(chosen)} source streams")
+        for done, name in enumerate(chosen, start=1):
+            for result in land_stream_task(landing, warehouse, name):
+                summary.add(result)
+            progress.update(done, len(chosen))
     if not summary.load_ids:
         logger.info("no new files: 0 records loaded")
     return summary

@@ -1,4 +1,5 @@
-"""pipeline: ingest-sources -> build-warehouse (gates + dbt) -> send-nurture -> send-rejections-and-referrals.
+"""pipeline: sync-engagement-events (landing only) -> ingest-sources -> build-warehouse (gates + dbt) ->
+send-nurture -> send-rejections-and-referrals, each a subflow.
 
     python -m flows.pipeline --landing DIR --warehouse PATH [--send-mode outbox|sendgrid] [--outbox DIR]
 """
@@ -15,9 +16,10 @@ from prefect.artifacts import create_markdown_artifact
 from connectors.common.warehouse import resolve
 from flows.build import build_warehouse
 from flows.defaults import default_outbox, today_in_tokyo
+from flows.engagement import sync_engagement_events
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
-from flows.send import send_nurture, send_rejections_and_referrals
+from flows.send import SendMode, send_nurture, send_rejections_and_referrals
 from flows.summary import RunSummary, read_warehouse_counts
 
 
@@ -25,18 +27,28 @@ from flows.summary import RunSummary, read_warehouse_counts
 def pipeline(
     landing: str = "data/landing",
     warehouse: str = "data/warehouse.duckdb",
-    send_mode: str = "outbox",
+    send_mode: SendMode = "outbox",
     outbox_dir: str | None = None,
     as_of: date | None = None,
 ) -> RunSummary:
-    """Land new source files, build and gate the warehouse, then write or send the nurture mail."""
+    """Land new source files, build and gate the warehouse, then write or send the nurture mail, the
+    rejection mail with its Career Relay links, and the Career Relay referrals.
+
+    Args:
+        landing: the landing folder with one subfolder per source (relative paths resolve against the checkout).
+        warehouse: the DuckDB file.
+        send_mode: outbox (write the exact requests, send nothing) or sendgrid (send through the API).
+        outbox_dir: where outbox mode writes request bodies; 'outbox' beside the warehouse when empty.
+        as_of: the run date; today in Asia/Tokyo when empty.
+    """
     logger = get_run_logger()
     landing = str(resolve(landing))
     warehouse = str(resolve(warehouse))
     outbox_dir = str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse))
     as_of = as_of or today_in_tokyo()
 
-    ingest = ingest_sources(landing, warehouse)
+    engagement = sync_engagement_events(landing, warehouse, as_of, rebuild=False)
+    ingest = ingest_sources(landing, warehouse).merge(engagement)
     build_state = build_warehouse(warehouse, as_of, return_state=True)
     if build_state.is_failed():
         return failed_with(build_state)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -23,10 +24,11 @@ from connectors.sinks.sendgrid.client import SendGridKeyMissing, SendGridKeyRefu
 from connectors.sinks.sendgrid.outbox import write_outbox as write_campaign_outbox
 from connectors.sinks.sendgrid.sender import send_sendgrid
 from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.defaults import default_outbox, today_in_tokyo
+from flows.defaults import CAREER_RELAY, SENDGRID, WAREHOUSE, Progress, default_outbox, hold, today_in_tokyo
 from flows.quality import failed_with, validate_gate
 
-SEND_MODES = ("outbox", "sendgrid")
+SendMode = Literal["outbox", "sendgrid"]
+SEND_MODES = get_args(SendMode)
 
 
 class SendModeNotAvailable(ValueError):
@@ -49,10 +51,13 @@ def write_outbox(warehouse: str, outbox_dir: str, as_of: date, kind: str = "nurt
 @task(name="send-sendgrid", cache_policy=NO_CACHE, task_run_name="send-{kind}-sendgrid")
 def send_via_sendgrid(warehouse: str, as_of: date, kind: str = "nurture") -> SendSummary:
     logger = get_run_logger()
+    bar = Progress(f"{kind}-send-progress", f"{kind} mail accepted by SendGrid")
 
     def progress(summary: SendSummary) -> None:
         logger.info("%s: %d messages accepted by SendGrid in %d request(s) so far", kind, summary.messages,
                     summary.batches)
+        settled = summary.messages + len(summary.refused) + summary.in_doubt
+        bar.update(settled, max(settled, summary.audience - summary.already_sent - summary.capped))
 
     try:
         summary = send_sendgrid(warehouse, as_of, CAMPAIGNS[kind], run_id=_run_id(), after_batch=progress)
@@ -89,11 +94,19 @@ def _send_campaign(warehouse: str, outbox_dir: str, as_of: date, send_mode: str,
 
 @flow(name="send-nurture")
 def send_nurture(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | None = None, as_of: date | None = None,
-                 send_mode: str = "outbox") -> SendSummary:
-    """Write (outbox) or send (sendgrid) this month's nurture campaign per segment."""
+                 send_mode: SendMode = "outbox") -> SendSummary:
+    """Write (outbox) or send (sendgrid) this month's nurture campaign per segment.
+
+    Args:
+        warehouse: the DuckDB file (relative paths resolve against the checkout).
+        outbox_dir: where outbox mode writes request bodies; 'outbox' beside the warehouse when empty.
+        as_of: the run date; today in Asia/Tokyo when empty.
+        send_mode: outbox (write the exact requests, send nothing) or sendgrid (send through the API).
+    """
     _check_mode(send_mode)
     warehouse, outbox_dir, as_of = _defaults(warehouse, outbox_dir, as_of)
-    state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "nurture", "nurture")
+    with hold(WAREHOUSE, SENDGRID):
+        state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "nurture", "nurture")
     return failed_with(state) if state.is_failed() else state.result()
 
 
@@ -103,7 +116,7 @@ class RejectionsAndReferrals:
     referrals: ProvisionSummary
 
 
-@task(name="provide-referrals", cache_policy=NO_CACHE, retries=0)
+@task(name="provide-referrals", cache_policy=NO_CACHE)
 def provide_relay_referrals(warehouse: str, as_of: date) -> ProvisionSummary:
     logger = get_run_logger()
     export_dir = resolve(warehouse).parent / "exports" / "career_relay"
@@ -122,11 +135,23 @@ def provide_relay_referrals(warehouse: str, as_of: date) -> ProvisionSummary:
 
 @flow(name="send-rejections-and-referrals")
 def send_rejections_and_referrals(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | None = None,
-                                  as_of: date | None = None, send_mode: str = "outbox") -> RejectionsAndReferrals:
+                                  as_of: date | None = None, send_mode: SendMode = "outbox") -> RejectionsAndReferrals:
     """Rejection mail (each with the person's Career Relay link) for new rejections, then the Career Relay
-    referrals of the people who consented; each step behind its own gate."""
+    referrals of the people who consented; each step behind its own gate.
+
+    Args:
+        warehouse: the DuckDB file (relative paths resolve against the checkout).
+        outbox_dir: where outbox mode writes request bodies; 'outbox' beside the warehouse when empty.
+        as_of: the run date; today in Asia/Tokyo when empty.
+        send_mode: outbox (write the exact requests, send nothing) or sendgrid (send through the API).
+    """
     _check_mode(send_mode)
     warehouse, outbox_dir, as_of = _defaults(warehouse, outbox_dir, as_of)
+    with hold(WAREHOUSE, SENDGRID, CAREER_RELAY):
+        return _send_rejections_and_referrals(warehouse, outbox_dir, as_of, send_mode)
+
+
+def _send_rejections_and_referrals(warehouse: str, outbox_dir: str, as_of: date, send_mode: str):
     mail = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "rejection", "rejections")
     if mail.is_failed():
         return failed_with(mail)

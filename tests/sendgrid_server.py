@@ -14,11 +14,13 @@ which, for the next N requests or at random with a seed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,15 +81,16 @@ class FailurePlan:
 
 
 class MailSendServer:
-    def __init__(self, plan: FailurePlan | None = None, api_key: str = API_KEY):
+    def __init__(self, plan: FailurePlan | None = None, api_key: str = API_KEY, port: int = 0, delay_s: float = 0.0):
         self.plan = plan or FailurePlan()
+        self.delay_s = delay_s
         self.api_key = api_key
         self.delivered: list[Delivered] = []
         self.requests = 0
         self.rejected: list[tuple[int, list[dict]]] = []
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -187,6 +190,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self) -> None:  # noqa: N802
+        """GET /_delivered: what this server accepted, for checks from outside (`python -m tests.sendgrid_server`)."""
+        if self.path != "/_delivered":
+            return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
+        with self.owner._lock:
+            keys = Counter((d.custom_args.get("candidate_id"), d.custom_args.get("campaign_id"), d.custom_args.get("step"))
+                           for d in self.owner.delivered)
+            requests = self.owner.requests
+        self._reply(200, {"messages": sum(keys.values()), "distinct": len(keys), "requests": requests,
+                          "received_more_than_once": [list(k) for k, n in keys.items() if n > 1]})
+
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
@@ -195,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {self.owner.api_key}":
             return self._reply(401, {"errors": [{"message": "The provided authorization grant is invalid, expired, "
                                                             "or revoked", "field": None}]})
+        time.sleep(self.owner.delay_s)
         outcome = self.owner.plan.next()
         if outcome == "429":
             reset = int(time.time()) + self.owner.plan.retry_after_seconds
@@ -226,3 +241,31 @@ class _Handler(BaseHTTPRequestHandler):
         with self.owner._lock:
             self.owner.requests += 1
         return self._reply(202, None, {"X-Message-Id": message_id})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted, e.g. for `python -m flows.pipeline --send-mode sendgrid` from outside a test:
+
+        python -m tests.sendgrid_server --port 8025 --fail-rate 0.3 --slow-seconds 1
+        SENDGRID_API_KEY=SG.test-key SENDGRID_API_URL=http://127.0.0.1:8025 python -m flows.pipeline --send-mode sendgrid
+        curl http://127.0.0.1:8025/_delivered
+    """
+    parser = argparse.ArgumentParser(prog="python -m tests.sendgrid_server", description=main.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests that fail (429, 500, drop, slow)")
+    parser.add_argument("--slow-seconds", type=float, default=0.0, help="every request takes at least this long")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    plan = FailurePlan(random_rate=args.fail_rate, random_kinds=("429", "500", "drop"), retry_after_seconds=1,
+                       seed=args.seed)
+    server = MailSendServer(plan, port=args.port, delay_s=args.slow_seconds)
+    print(f"SendGrid test server on http://127.0.0.1:{args.port} (key {API_KEY}); GET /_delivered for counts", flush=True)
+    try:
+        server._httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -91,6 +91,21 @@ CREATE TABLE IF NOT EXISTS outbox.provision_log (
     retain_until      DATE NOT NULL,
     PRIMARY KEY (recipient, application_key)
 );
+-- erasure requests (APPI / a person's request): the person's raw records are deleted; what stays is the
+-- request and one-way hashes of their addresses and phones, so they are never mailed or provided again
+CREATE TABLE IF NOT EXISTS audit.erasure_requests (
+    reference          VARCHAR PRIMARY KEY,
+    candidate_id       VARCHAR NOT NULL,
+    requested_at       TIMESTAMP NOT NULL,
+    raw_rows_deleted   BIGINT NOT NULL,
+    files_to_redact    VARCHAR
+);
+CREATE TABLE IF NOT EXISTS audit.erased_identifiers (
+    kind          VARCHAR NOT NULL,
+    value_sha256  VARCHAR NOT NULL,
+    reference     VARCHAR NOT NULL,
+    PRIMARY KEY (kind, value_sha256)
+);
 CREATE TABLE IF NOT EXISTS audit.cursors (
     stream        VARCHAR PRIMARY KEY,
     cursor_value  TIMESTAMP NOT NULL,

@@ -106,3 +106,20 @@
             then false
     end
 {%- endmacro %}
+
+{#- Hex SHA-256 of a string (erased identifiers are compared by hash, never stored in clear). -#}
+{% macro sha256_hex(expr) -%}
+    {{ return(adapter.dispatch('sha256_hex', 'recruiting_crm')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sha256_hex(expr) -%}
+    sha2({{ expr }}, 256)
+{%- endmacro %}
+
+{% macro duckdb__sha256_hex(expr) -%}
+    sha256({{ expr }})
+{%- endmacro %}
+
+{% macro postgres__sha256_hex(expr) -%}
+    encode(sha256(convert_to({{ expr }}, 'UTF8')), 'hex')
+{%- endmacro %}

@@ -10,7 +10,7 @@ from pathlib import Path
 from connectors.common.landing import land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
-from flows.dbt import run_dbt
+from flows.dbt_runner import run_dbt
 from flows.gates import run_gate
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

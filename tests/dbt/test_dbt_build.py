@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from connectors.common.warehouse import connect
-from flows.dbt import DbtFailed, run_dbt
+from flows.dbt_runner import DbtFailed, run_dbt
 
 
 def test_build_runs_models_data_tests_and_unit_tests(built_warehouse):

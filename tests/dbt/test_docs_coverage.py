@@ -8,7 +8,7 @@ import os
 
 from dbt.cli.main import dbtRunner
 
-from flows.dbt import DBT_PROJECT_DIR
+from flows.dbt_runner import DBT_PROJECT_DIR
 
 
 def test_every_model_seed_and_column_has_a_description(tmp_path):

@@ -8,7 +8,7 @@ from datetime import date
 
 from benchmarks.dedupe_metrics import accuracy
 from connectors.common.warehouse import connect
-from flows.dbt import run_dbt
+from flows.dbt_runner import run_dbt
 
 REBUILD = ["build", "--select", "stg_greenhouse__candidates+", "--exclude", "test_type:unit"]
 

@@ -179,27 +179,3 @@ def test_cli_gives_one_clear_message_for_a_missing_landing_folder(tmp_path, caps
     err = capsys.readouterr().err
     assert code == 1
     assert "landing folder" in err and "nowhere" in err and "connectors.demo" in err
-
-
-def test_pipeline_sends_through_sendgrid_exactly_once_through_failures_and_a_rerun(landing_copy, tmp_path, monkeypatch):
-    from tests.sendgrid_server import API_KEY, FailurePlan, MailSendServer
-
-    plan = FailurePlan(random_rate=0.4, random_kinds=("429", "500", "drop"), retry_after_seconds=0, seed=11)
-    with MailSendServer(plan) as server:
-        monkeypatch.setenv("SENDGRID_API_KEY", API_KEY)
-        monkeypatch.setenv("SENDGRID_API_URL", server.host)
-        first = pipeline(landing=str(landing_copy), warehouse=str(tmp_path / "warehouse.duckdb"), send_mode="sendgrid",
-                         as_of=AS_OF, return_state=True)
-        assert first.is_completed(), first.message
-        again = pipeline(landing=str(landing_copy), warehouse=str(tmp_path / "warehouse.duckdb"), send_mode="sendgrid",
-                         as_of=AS_OF, return_state=True)
-        assert again.is_completed(), again.message
-    with connect(tmp_path / "warehouse.duckdb", read_only=True) as con:
-        audience = dict(con.execute("select candidate_id, email from marts.nurture_audience").fetchall())
-        accepted = con.execute("select count(*) from outbox.send_ledger where status = 'accepted' "
-                               "and message_id is not null").fetchone()[0]
-    received = [(d.custom_args["candidate_id"], d.email) for d in server.delivered]
-    assert len(received) == len(set(received)) == len(audience) == accepted > 0
-    assert all(audience[candidate_id] == email for candidate_id, email in received)
-    assert first.result().send.messages == len(audience) and again.result().send.messages == 0
-    assert "Messages accepted by SendGrid" in first.result().text()

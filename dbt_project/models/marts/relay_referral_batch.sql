@@ -17,6 +17,11 @@ candidates as (
     select * from {{ ref('candidates') }}
 ),
 
+erased as (
+    select email from {{ ref('email_suppressions') }}
+    where reasons like '%erasure_request%'
+),
+
 provided as (
     select candidate_id from {{ ref('stg_outbox__provisions') }}
     where recipient = 'career_relay'
@@ -50,4 +55,5 @@ inner join candidates on candidates.candidate_id = rejections.candidate_id
 where candidates.has_relay_consent
   and candidates.relay_consent_record is not null
   and not candidates.is_hired
+  and (candidates.email is null or candidates.email not in (select email from erased))
   and rejections.candidate_id not in (select candidate_id from provided)

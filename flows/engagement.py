@@ -1,0 +1,62 @@
+"""sync-engagement-events: land new SendGrid Event Webhook files and event attendance, then rebuild only
+what depends on them (suppressions, engagement scores, the talent pool and the mail batches), so a bounce or
+an unsubscribe reaches the suppression list within the hour, not the next night."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+
+from connectors.common.warehouse import resolve
+from flows.build import settings_vars
+from flows.dbt_runner import DbtFailed, DbtSummary, run_dbt
+from flows.defaults import WAREHOUSE, hold, today_in_tokyo
+from flows.ingest import IngestSummary, ingest_sources
+from flows.quality import failed_with, validate_gate
+
+ENGAGEMENT_STREAMS = ["sendgrid_events", "event_attendance"]
+ENGAGEMENT_MODELS = ["stg_sendgrid__events+", "stg_attendance__attendances+"]
+
+
+@task(name="dbt-build-engagement", cache_policy=NO_CACHE)
+def dbt_build_engagement(warehouse: str, as_of: date) -> DbtSummary:
+    logger = get_run_logger()
+    try:
+        summary = run_dbt(["build", "--select", *ENGAGEMENT_MODELS], warehouse, as_of, settings_vars())
+    except DbtFailed as failure:
+        logger.error(str(failure))
+        return Failed(message=str(failure), data=failure)
+    logger.info("dbt build (engagement): %s", ", ".join(f"{status} {n}" for status, n in sorted(summary.counts.items())))
+    return summary
+
+
+@flow(name="sync-engagement-events")
+def sync_engagement_events(landing: str = "data/landing", warehouse: str = "data/warehouse.duckdb",
+                           as_of: date | None = None, rebuild: bool = True) -> IngestSummary:
+    """Land new engagement events; with rebuild (the hourly deployment) also rebuild what depends on them.
+    The pipeline lands them with rebuild=False and builds everything afterwards.
+
+    Args:
+        landing: the landing folder with one subfolder per source (relative paths resolve against the checkout).
+        warehouse: the DuckDB file.
+        as_of: the run date; today in Asia/Tokyo when empty.
+        rebuild: rebuild the models that depend on the events.
+    """
+    landing, warehouse, as_of = str(resolve(landing)), str(resolve(warehouse)), as_of or today_in_tokyo()
+    ingest = ingest_sources(landing, warehouse, ENGAGEMENT_STREAMS)
+    if not rebuild:
+        return ingest
+    if not ingest.load_ids:
+        get_run_logger().info("no new engagement events: nothing to rebuild")
+        return ingest
+    with hold(WAREHOUSE):
+        gate = validate_gate(warehouse, "raw", as_of, return_state=True)
+        if gate.is_failed():
+            return failed_with(gate)
+        build = dbt_build_engagement(warehouse, as_of, return_state=True)
+        if build.is_failed():
+            return failed_with(build)
+    return ingest

@@ -1,0 +1,62 @@
+"""An erasure request: the person's raw records go, and a record that comes back later is never mailed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from connectors.common.warehouse import connect
+from flows.dbt_runner import run_dbt
+from flows.erase import main as erase_cli
+
+AS_OF = date(2026, 11, 25)
+
+MAILABLE = """
+    select (select count(*) from marts.nurture_audience where candidate_id = $1)
+         + (select count(*) from marts.nurture_batch where candidate_id = $1)
+         + (select count(*) from marts.rejection_mail_batch where candidate_id = $1)
+         + (select count(*) from marts.relay_referral_batch where candidate_id = $1)
+"""
+
+
+def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, capsys):
+    with connect(warehouse_copy, read_only=True) as con:
+        candidate_id, email = con.execute("""
+            select a.candidate_id, a.email from marts.nurture_audience a
+            join marts.candidates c using (candidate_id) where c.source_record_count >= 2
+            order by a.candidate_id limit 1""").fetchone()
+        greenhouse_record = con.execute("""
+            select r.* from raw.greenhouse_candidates r join marts.candidate_crosswalk x
+            on x.source = r.source and x.source_record_id = r.source_record_id
+            where x.candidate_id = ? limit 1""", [candidate_id]).to_arrow_table()
+    assert greenhouse_record.num_rows == 1, "the demo person should have a Greenhouse record"
+
+    assert erase_cli(["--candidate-id", candidate_id, "--reference", "REQ-1", "--warehouse", str(warehouse_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "REQ-1" in out and "raw rows deleted" in out and email not in out
+    assert erase_cli(["--candidate-id", candidate_id, "--reference", "REQ-1", "--warehouse", str(warehouse_copy)]) == 1
+
+    with connect(warehouse_copy) as con:
+        left = con.execute("""
+            select count(*) from raw.greenhouse_candidates r join marts.candidate_crosswalk x
+            on x.source = r.source and x.source_record_id = r.source_record_id where x.candidate_id = ?""",
+                           [candidate_id]).fetchone()[0]
+        events = con.execute("select count(*) from raw.sendgrid_events "
+                             "where lower(json_extract_string(record, '$.email')) = ?", [email]).fetchone()[0]
+        assert (left, events) == (0, 0)
+        assert email not in str(con.execute("select * from audit.erased_identifiers").fetchall())
+        # one of the records arrives again in a later export
+        con.register("came_back", greenhouse_record)
+        con.execute("insert into raw.greenhouse_candidates select * from came_back")
+    run_dbt(["build", "--exclude", "test_type:unit"], warehouse_copy, AS_OF)
+
+    record_id = greenhouse_record.column("source_record_id")[0].as_py()
+    with connect(warehouse_copy, read_only=True) as con:
+        returned_id, returned_email = con.execute("""
+            select c.candidate_id, c.email from marts.candidate_crosswalk x join marts.candidates c using (candidate_id)
+            where x.source = 'greenhouse' and x.source_record_id = ?""", [record_id]).fetchone()
+        reasons = con.execute("select reasons from marts.email_suppressions where email = ?", [returned_email]).fetchone()
+        mailable = con.execute(MAILABLE, [returned_id]).fetchone()[0]
+        records = con.execute("select count(*) from marts.candidate_crosswalk where candidate_id = ?",
+                              [returned_id]).fetchone()[0]
+    assert reasons and "erasure_request" in reasons[0]
+    assert mailable == 0 and records == 1  # only the record that came back
