@@ -21,6 +21,22 @@ ENGAGEMENT_STREAMS = ["sendgrid_events", "event_attendance"]
 ENGAGEMENT_MODELS = ["stg_sendgrid__events+", "stg_attendance__attendances+"]
 
 
+@task(name="settle-in-doubt-sends", cache_policy=NO_CACHE)
+def settle_in_doubt_sends(warehouse: str) -> tuple[int, int]:
+    """Sends that got no answer, settled from the SendGrid events just landed, before anything is rebuilt:
+    so a released recipient is back in the next batch, and an accepted one is never in it."""
+    from connectors.common.warehouse import connect
+    from connectors.sinks.sendgrid.client import SendGridSettings
+    from connectors.sinks.sendgrid.sender import settle_in_doubt
+
+    with connect(warehouse) as con:
+        accepted, released = settle_in_doubt(con, SendGridSettings().in_doubt_release_hours)
+    if accepted or released:
+        get_run_logger().info("in-doubt sends settled from SendGrid's processed events: %d were accepted, %d were "
+                              "not and go out with the next send", accepted, released)
+    return accepted, released
+
+
 @task(name="dbt-build-engagement", cache_policy=NO_CACHE)
 def dbt_build_engagement(warehouse: str, as_of: date) -> DbtSummary:
     logger = get_run_logger()
@@ -47,9 +63,11 @@ def sync_engagement_events(landing: str = "data/landing", warehouse: str = "data
     """
     landing, warehouse, as_of = str(resolve(landing)), str(resolve(warehouse)), as_of or today_in_tokyo()
     ingest = ingest_sources(landing, warehouse, ENGAGEMENT_STREAMS)
+    with hold(WAREHOUSE):
+        ingest.in_doubt_accepted, ingest.in_doubt_released = settle_in_doubt_sends(warehouse)
     if not rebuild:
         return ingest
-    if not ingest.load_ids:
+    if not ingest.load_ids and not ingest.in_doubt_released:
         get_run_logger().info("no new engagement events: nothing to rebuild")
         return ingest
     with hold(WAREHOUSE):

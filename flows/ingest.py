@@ -30,6 +30,8 @@ class IngestSummary:
     by_source: dict[str, SourceTotals] = field(default_factory=dict)
     load_ids: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    in_doubt_accepted: int = 0  # earlier in-doubt sends settled from the landed SendGrid events
+    in_doubt_released: int = 0
 
     def add(self, result: LoadResult) -> None:
         totals = self.by_source.setdefault(result.source, SourceTotals())
@@ -50,6 +52,8 @@ class IngestSummary:
                 setattr(mine, name, getattr(mine, name) + getattr(totals, name))
         self.load_ids += other.load_ids
         self.problems += other.problems
+        self.in_doubt_accepted += other.in_doubt_accepted
+        self.in_doubt_released += other.in_doubt_released
         return self
 
     @property

@@ -70,9 +70,12 @@ def send_via_sendgrid(warehouse: str, as_of: date, kind: str = "nurture") -> Sen
     for refused in summary.refused:
         logger.warning("SendGrid refused the message for %s (%s): %s", refused["candidate_id"],
                        refused["campaign_id"], refused["reason"])
+    if summary.settled_accepted or summary.released:
+        logger.info("%s: in-doubt sends settled from SendGrid's processed events: %d were accepted, %d were not "
+                    "and went out in this run", kind, summary.settled_accepted, summary.released)
     if summary.in_doubt:
-        logger.warning("%d recipients are in doubt (no answer from SendGrid): they are not sent again; see "
-                       "docs/runbook.md, 'A send is in doubt'", summary.in_doubt)
+        logger.warning("%d recipients are in doubt (no answer from SendGrid yet): they are not sent again until "
+                       "SendGrid's events settle them; see docs/runbook.md, 'A send is in doubt'", summary.in_doubt)
     return summary
 
 

@@ -50,6 +50,10 @@ class RunSummary:
     warehouse: dict[str, int] = field(default_factory=dict)
     outbound: object = None  # flows.send.RejectionsAndReferrals
 
+    def _settled(self) -> tuple[int, int]:
+        accepted = getattr(self.ingest, "in_doubt_accepted", 0) + self.send.settled_accepted
+        return accepted, getattr(self.ingest, "in_doubt_released", 0) + self.send.released
+
     def _outbound_lines(self) -> list[str]:
         if self.outbound is None:
             return []
@@ -115,7 +119,8 @@ class RunSummary:
                 f" {w.get('suppressed_addresses', 0):,} suppressed addresses")
         if s.mode == "sendgrid":
             lines.append(f"Messages accepted by SendGrid: {s.messages:,} in {s.batches} request(s) ({held}; "
-                         f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt)")
+                         f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt; earlier in-doubt sends settled from "
+                         f"SendGrid's events: {self._settled()[0]:,} accepted, {self._settled()[1]:,} not, sent now)")
         else:
             lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
                          f" ({held})")

@@ -81,9 +81,11 @@ class FailurePlan:
 
 
 class MailSendServer:
-    def __init__(self, plan: FailurePlan | None = None, api_key: str = API_KEY, port: int = 0, delay_s: float = 0.0):
+    def __init__(self, plan: FailurePlan | None = None, api_key: str = API_KEY, port: int = 0, delay_s: float = 0.0,
+                 events_dir: Path | None = None):
         self.plan = plan or FailurePlan()
         self.delay_s = delay_s
+        self.events_dir = events_dir  # where accepted messages' `processed` events go, as the Event Webhook would
         self.api_key = api_key
         self.delivered: list[Delivered] = []
         self.requests = 0
@@ -121,7 +123,22 @@ class MailSendServer:
                         body_index=index,
                         template_data=personalization.get("dynamic_template_data", {}),
                     ))
+            if self.events_dir is not None:
+                self._write_processed_events(body, message_id, index)
         return message_id
+
+    def _write_processed_events(self, body: dict, message_id: str, index: int) -> None:
+        """One `processed` event per recipient, custom_args at the top level, as SendGrid's Event Webhook posts
+        them; written before the 202 goes out, so a client that dies waiting still leaves the evidence."""
+        now = int(time.time())
+        events = [{"email": recipient["email"], "timestamp": now, "event": "processed",
+                   "sg_event_id": secrets.token_urlsafe(16), "sg_message_id": f"{message_id}.filter0001.{index}.{n}",
+                   "category": list(body.get("categories", [])),
+                   **_message_custom_args(body), **personalization.get("custom_args", {})}
+                  for n, personalization in enumerate(body["personalizations"]) for recipient in personalization["to"]]
+        self.events_dir.mkdir(parents=True, exist_ok=True)
+        path = self.events_dir / f"processed_{now}_{index:06d}_{secrets.token_hex(4)}.json"
+        path.write_text(json.dumps(events, ensure_ascii=False))
 
 
 def _message_custom_args(body: dict) -> dict:
@@ -256,10 +273,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests that fail (429, 500, drop, slow)")
     parser.add_argument("--slow-seconds", type=float, default=0.0, help="every request takes at least this long")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--events-dir", type=Path, default=None,
+                        help="write `processed` events of accepted messages here (e.g. <landing>/engagement/sendgrid)")
     args = parser.parse_args(argv)
     plan = FailurePlan(random_rate=args.fail_rate, random_kinds=("429", "500", "drop"), retry_after_seconds=1,
                        seed=args.seed)
-    server = MailSendServer(plan, port=args.port, delay_s=args.slow_seconds)
+    server = MailSendServer(plan, port=args.port, delay_s=args.slow_seconds, events_dir=args.events_dir)
     print(f"SendGrid test server on http://127.0.0.1:{args.port} (key {API_KEY}); GET /_delivered for counts", flush=True)
     try:
         server._httpd.serve_forever()

@@ -40,7 +40,7 @@ def _warehouse(tmp_path, people: int, bad_emails: tuple[int, ...] = ()) -> str:
 
 def _settings(server: MailSendServer, **overrides) -> SendGridSettings:
     values = dict(api_key=API_KEY, api_url=server.host, timeout_s=5.0, sandbox=False, backoff_base_s=0.001,
-                  backoff_max_s=0.01, rate_limit_wait_max_s=0.01)
+                  backoff_max_s=0.01, rate_limit_wait_max_s=0.01, in_doubt_release_hours=24)
     values.update(overrides)
     return SendGridSettings(**values)
 
@@ -134,3 +134,36 @@ def test_the_key_can_come_from_a_prefect_secret_block(tmp_path, monkeypatch):
         assert summary.messages == 5 and len(server.delivered) == 5
     finally:
         Secret(value="").save("sendgrid-api-key", overwrite=True)
+
+
+def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_once(tmp_path):
+    """Ten requests timed out after SendGrid accepted them (their `processed` events land), and three
+    recipients were left 'sending' an hour ago by a run that died before its request left (no event): with
+    a release window of half an hour the next run marks the ten accepted, releases the three and sends
+    them, each exactly once."""
+    from datetime import datetime, timedelta
+
+    from connectors.common.landing import land_stream
+    from connectors.sources import all_streams
+
+    warehouse = _warehouse(tmp_path, 13)
+    landing = tmp_path / "landing"
+    with connect(warehouse) as con:
+        con.execute("insert into outbox.send_ledger select candidate_id, campaign_id, step, 'crashed', 'sendgrid', "
+                    "'sending', null, 'r0', ? from marts.nurture_batch where candidate_id >= 'C000010'",
+                    [datetime.utcnow() - timedelta(hours=1)])
+    plan = FailurePlan(script=["slow", "slow"], slow_seconds=1.0)
+    with MailSendServer(plan, events_dir=landing / "engagement" / "sendgrid") as server:
+        first = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, timeout_s=0.3), sleep=lambda s: None)
+        import time
+        time.sleep(1.2)  # the server accepts the slow requests after the client gave up, and posts their events
+        with connect(warehouse) as con:
+            stream = next(s for s in all_streams(landing) if s.name == "sendgrid_events")
+            land_stream(con, stream)
+        second = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, in_doubt_release_hours=0.5),
+                                       sleep=lambda s: None)
+    assert first.in_doubt == 13 and first.messages == 0 and first.released == 0
+    assert (second.settled_accepted, second.released, second.messages, second.in_doubt) == (10, 3, 3, 0)
+    received = Counter(d.email for d in server.delivered)
+    assert len(received) == 13 and set(received.values()) == {1}
+    assert _ledger(warehouse) == Counter({"accepted": 13})

@@ -30,6 +30,8 @@ class SendSummary:
     files: list[str] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)  # {candidate_id, campaign_id, reason}: no PII
     in_doubt: int = 0
+    settled_accepted: int = 0  # in doubt before this run, found accepted from the Event Webhook
+    released: int = 0  # in doubt before this run, found not accepted: sent by this run
 
 
 @dataclass

@@ -36,6 +36,8 @@ class SendGridSettings:
     api_url: str = field(default_factory=lambda: _env("SENDGRID_API_URL", DEFAULT_API_URL).rstrip("/"))
     timeout_s: float = field(default_factory=lambda: float(_env("SENDGRID_TIMEOUT_SECONDS", "30")))
     sandbox: bool = field(default_factory=lambda: _env("SENDGRID_SANDBOX", "false").lower() in ("1", "true", "yes"))
+    # an in-doubt request with no `processed` event after this long was not accepted (see sender.py)
+    in_doubt_release_hours: float = field(default_factory=lambda: float(_env("SENDGRID_IN_DOUBT_RELEASE_HOURS", "24")))
     max_attempts: int = field(default_factory=lambda: int(_env("SENDGRID_MAX_ATTEMPTS", "8")))
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0

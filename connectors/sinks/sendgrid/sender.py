@@ -10,8 +10,11 @@ Per batch (at most 1000 recipients, one personalization each):
 4. on 400 the batch is split in halves and each half sent on its own, down to the single personalization
    SendGrid refuses, which becomes 'refused' with the reason (reported, never retried);
 5. if no answer comes (a read timeout, or the process dies mid-request), the rows stay 'sending': SendGrid
-   may have accepted them. They are never sent again automatically; the run reports them "in doubt" and
-   the runbook says how to settle them.
+   may have accepted them. They are never sent again blindly. Each run first settles them from the
+   Event Webhook: a recipient with a landed `processed` event carrying its batch id was accepted (it
+   becomes 'accepted'); a batch with no such event `in_doubt_release_hours` after its request was not
+   (SendGrid posts `processed` within seconds and retries the webhook for up to 24 hours), so its rows are
+   released and this run sends them. What is still unsettled is reported "in doubt".
 
 Any run, including a retry of the same flow run, skips everyone already in the ledger, whatever the
 status: a second run sends only what no earlier run got to.
@@ -45,6 +48,7 @@ def send_sendgrid(warehouse: str | Path, as_of: date, campaign: Campaign = NURTU
     rng = random.Random()
     summary = SendSummary(mode="sendgrid")
     with connect(warehouse) as con:
+        summary.settled_accepted, summary.released = settle_in_doubt(con, sendgrid.in_doubt_release_hours)
         summary.in_doubt = con.execute(
             "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'").fetchone()[0]
         for batch in plan_batches(con, campaign, as_of, settings, summary):
@@ -52,6 +56,38 @@ def send_sendgrid(warehouse: str | Path, as_of: date, campaign: Campaign = NURTU
             if after_batch:
                 after_batch(summary)
     return summary
+
+
+# Event Webhook events carry each personalization's custom_args at the top level
+PROCESSED = """
+    select distinct json_extract_string(record, '$.batch_id') as batch_id,
+           json_extract_string(record, '$.candidate_id') as candidate_id,
+           json_extract_string(record, '$.step') as step,
+           split_part(json_extract_string(record, '$.sg_message_id'), '.', 1) as message_id
+    from raw.sendgrid_events
+    where json_extract_string(record, '$.event') = 'processed' and json_extract_string(record, '$.batch_id') is not null
+"""
+
+
+def settle_in_doubt(con, release_hours: float) -> tuple[int, int]:
+    """(recipients found accepted, recipients released for sending) among the in-doubt ledger rows."""
+    in_doubt = "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'"
+    if not con.execute(in_doubt).fetchone()[0]:
+        return 0, 0
+    with transaction(con):
+        before = con.execute(in_doubt).fetchone()[0]
+        con.execute(f"""
+            update outbox.send_ledger l set status = 'accepted', message_id = p.message_id, recorded_at = ?
+            from ({PROCESSED}) p
+            where l.mode = 'sendgrid' and l.status = 'sending' and l.batch_id = p.batch_id
+              and l.candidate_id = p.candidate_id and l.step = p.step""", [now()])
+        accepted = before - con.execute(in_doubt).fetchone()[0]
+        released = con.execute(f"""
+            delete from outbox.send_ledger l
+            where l.mode = 'sendgrid' and l.status = 'sending'
+              and l.recorded_at <= ?::timestamp - to_microseconds(cast(? * 3600e6 as bigint))
+              and l.batch_id not in (select batch_id from ({PROCESSED}))""", [now(), release_hours]).fetchone()[0]
+    return accepted, released
 
 
 def send_nurture_sendgrid(warehouse: str | Path, as_of: date, **options) -> SendSummary:
