@@ -97,17 +97,25 @@ def _last_run_was_build(as_of: date) -> bool:
     return args.get("which") == "build" and (args.get("vars") or {}).get("as_of_date") == as_of.isoformat()
 
 
-def build_or_retry(warehouse: str | Path, as_of: date, extra_vars: dict | None = None) -> DbtSummary:
-    """`dbt build`, or `dbt retry` when the last build of this warehouse failed with the same inputs: only
-    the nodes that errored or were skipped run again, under the project as it is now (a fixed model)."""
+def next_dbt_command(warehouse: str | Path, as_of: date, extra_vars: dict | None = None) -> tuple[list[str], dict]:
+    """`dbt retry` when the last build of this warehouse failed with the same inputs (nothing landed since,
+    same vars), else `dbt build`; and the state to record for the next decision."""
     state = {"warehouse": str(resolve(warehouse)), "as_of": as_of.isoformat(), "vars": extra_vars or {},
              "data": data_fingerprint(warehouse)}
     last = json.loads(LAST_BUILD.read_text()) if LAST_BUILD.is_file() else {}
     retry = last.get("success") is False and {k: last.get(k) for k in state} == state and _last_run_was_build(as_of)
-    LAST_BUILD.parent.mkdir(parents=True, exist_ok=True)
-    LAST_BUILD.write_text(json.dumps({**state, "success": False}))
     # unit tests check the SQL, not the data: they run in `make test` (tests/dbt), not in every production
     # build, as dbt recommends
-    summary = run_dbt(["retry"] if retry else ["build", "--exclude", "test_type:unit"], warehouse, as_of, extra_vars)
+    return (["retry"] if retry else ["build", "--exclude", "test_type:unit"]), state
+
+
+def build_or_retry(warehouse: str | Path, as_of: date, extra_vars: dict | None = None) -> DbtSummary:
+    """Build, or resume a failed build with `dbt retry`: only the nodes that errored or were skipped run
+    again, under the project as it is now (a fixed model or test). A data fix arrives as a new load, which
+    changes the inputs, so it gets a full build."""
+    command, state = next_dbt_command(warehouse, as_of, extra_vars)
+    LAST_BUILD.parent.mkdir(parents=True, exist_ok=True)
+    LAST_BUILD.write_text(json.dumps({**state, "success": False}))
+    summary = run_dbt(command, warehouse, as_of, extra_vars)
     LAST_BUILD.write_text(json.dumps({**state, "success": True}))
     return summary
