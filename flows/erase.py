@@ -21,9 +21,7 @@ import argparse
 import hashlib
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
-
-from connectors.common.warehouse import connect, ensure_schema, resolve, transaction
+from connectors.common.warehouse import connect, ensure_schema, resolve, transaction, utc_now
 from connectors.sources import CANDIDATE_RAW_TABLES, RAW_TABLES
 
 
@@ -78,7 +76,7 @@ def erase_candidate(warehouse: str, candidate_id: str, reference: str) -> Erasur
             for value in emails + phones:
                 deleted += con.execute("delete from audit.quarantine where contains(raw_record, ?)", [value]).fetchone()[0]
             con.execute("insert into audit.erasure_requests values (?, ?, ?, ?, ?)",
-                        [reference, candidate_id, datetime.now(timezone.utc).replace(tzinfo=None), deleted,
+                        [reference, candidate_id, utc_now(), deleted,
                          "\n".join(sorted(files))])
             identifiers = [("email", sha256(e), reference) for e in emails] + [("phone", sha256(p), reference) for p in phones]
             con.executemany("insert into audit.erased_identifiers values (?, ?, ?) on conflict do nothing", identifiers)

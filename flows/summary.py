@@ -118,9 +118,10 @@ class RunSummary:
         held = (f"{s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
                 f" {w.get('suppressed_addresses', 0):,} suppressed addresses")
         if s.mode == "sendgrid":
+            settled_accepted, released = self._settled()
             lines.append(f"Messages accepted by SendGrid: {s.messages:,} in {s.batches} request(s) ({held}; "
                          f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt; earlier in-doubt sends settled from "
-                         f"SendGrid's events: {self._settled()[0]:,} accepted, {self._settled()[1]:,} not, sent now)")
+                         f"SendGrid's events: {settled_accepted:,} accepted, {released:,} not, sent now)")
         else:
             lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
                          f" ({held})")

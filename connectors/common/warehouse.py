@@ -8,6 +8,7 @@ one process write to it. Open, do the work, close.
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -157,6 +158,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> None
     con.execute(DDL)
     for table in raw_tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({RAW_COLUMNS})")
+
+
+def utc_now() -> datetime:
+    """Timestamps are stored as naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def rows_as_dicts(cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

@@ -20,10 +20,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from connectors.common.csv_export import write_csv
-from connectors.common.warehouse import connect, transaction
+from connectors.common.warehouse import connect, rows_as_dicts, transaction, utc_now
 
 from .client import Refused, make_client, post_referrals
-from .links import tracking_token
+from .links import links_table, tracking_token
 from .settings import CareerRelaySettings
 
 RECIPIENT = "career_relay"
@@ -70,7 +70,7 @@ def provide_referrals(warehouse: str | Path, as_of: date, export_dir: str | Path
             for batch_id, batch_mode, rows in _pending(con):
                 _deliver(con, client, batch_id, batch_mode, rows, settings, Path(export_dir), summary, sleep)
                 summary.resumed += len(rows)
-            new = _dicts(con.execute(NEW_SQL))
+            new = rows_as_dicts(con.execute(NEW_SQL))
             summary.candidates = len(new) + summary.resumed
             for start in range(0, len(new), settings.batch_size):
                 rows = [_with_token(row, settings) for row in new[start:start + settings.batch_size]]
@@ -83,14 +83,9 @@ def provide_referrals(warehouse: str | Path, as_of: date, export_dir: str | Path
     return summary
 
 
-def _dicts(cursor) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def _pending(con) -> list[tuple[str, str, list[dict]]]:
     batches: dict[tuple[str, str], list[dict]] = {}
-    for row in _dicts(con.execute(PENDING_SQL)):
+    for row in rows_as_dicts(con.execute(PENDING_SQL)):
         batches.setdefault((row.pop("batch_id"), row.pop("mode")), []).append(row)
     return [(batch_id, mode, rows) for (batch_id, mode), rows in batches.items()]
 
@@ -101,7 +96,7 @@ def _with_token(row: dict, settings: CareerRelaySettings) -> dict:
 
 def _record_sending(con, rows: list[dict], batch_id: str, mode: str, as_of: date, settings: CareerRelaySettings,
                     run_id: str | None) -> None:
-    n = len(rows)
+    n, recorded = len(rows), utc_now()
     retain_until = _years_after(as_of, settings.retention_years)
     provisions = pa.table({  # noqa: F841 (read by DuckDB's replacement scan below)
         "recipient": [RECIPIENT] * n,
@@ -115,18 +110,10 @@ def _record_sending(con, rows: list[dict], batch_id: str, mode: str, as_of: date
         "status": ["sending"] * n,
         "detail": pa.nulls(n, pa.string()),
         "run_id": [run_id] * n,
-        "recorded_at": pa.array([_utc_now()] * n, pa.timestamp("us")),
+        "recorded_at": pa.array([recorded] * n, pa.timestamp("us")),
         "retain_until": [retain_until] * n,
     })
-    links = pa.table({  # noqa: F841
-        "tracking_token": [r["tracking_token"] for r in rows],
-        "company_id": [settings.company_id] * n,
-        "candidate_id": [r["candidate_id"] for r in rows],
-        "application_key": [r["application_key"] for r in rows],
-        "channel": [mode] * n,
-        "batch_id": [batch_id] * n,
-        "issued_at": pa.array([_utc_now()] * n, pa.timestamp("us")),
-    })
+    links = links_table(rows, settings.company_id, mode, batch_id, recorded)  # noqa: F841
     with transaction(con):
         con.execute("INSERT INTO outbox.provision_log SELECT * FROM provisions")
         con.execute("INSERT INTO outbox.relay_links SELECT * FROM links ON CONFLICT DO NOTHING")
@@ -155,7 +142,7 @@ def _deliver(con, client, batch_id: str, mode: str, rows: list[dict], settings: 
             return
     with transaction(con):
         con.execute("UPDATE outbox.provision_log SET status = 'provided', recorded_at = ? WHERE batch_id = ? "
-                    "AND status = 'sending'", [_utc_now(), batch_id])
+                    "AND status = 'sending'", [utc_now(), batch_id])
     summary.provided += len(rows)
     summary.batches += 1
 
@@ -176,8 +163,3 @@ def _years_after(day: date, years: int) -> date:
 
 def _json(value):
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
-
-
-def _utc_now():
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc).replace(tzinfo=None)

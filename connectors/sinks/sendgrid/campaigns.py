@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 
+from connectors.common.warehouse import rows_as_dicts
 from connectors.sinks.career_relay.links import relay_link, tracking_token
 from connectors.sinks.career_relay.settings import CareerRelaySettings
 
@@ -112,8 +113,7 @@ def plan_batches(con, campaign: Campaign, as_of: date, settings: NurtureSettings
     capped = campaign.capped
     cursor = con.execute(campaign.batch_sql,
                          [datetime.combine(as_of, datetime.min.time()), settings.frequency_cap_days] if capped else [])
-    names = [d[0] for d in cursor.description]
-    rows = [campaign.prepare(dict(zip(names, row))) for row in cursor.fetchall()]
+    rows = [campaign.prepare(row) for row in rows_as_dicts(cursor)]
     summary.already_sent = con.execute(campaign.already_sent_sql, [f"{as_of:%Y-%m}"] if capped else []).fetchone()[0]
     summary.capped = summary.audience - summary.already_sent - len(rows) if capped else 0
     grouped: dict[tuple[str, str], list[dict]] = {}

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
 
 import pyarrow as pa
 
 from connectors.common.warehouse import transaction
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from connectors.common.warehouse import utc_now as now
+from connectors.sinks.career_relay.links import links_table
 
 
 def batch_id_for(campaign_id: str, recipients: list[dict]) -> str:
@@ -37,15 +34,7 @@ def record_recipients(con, recipients: list[dict], campaign_id: str, batch_id: s
         "recorded_at": [recorded] * n,
     })
     linked = [p for p in recipients if p.get("tracking_token")]
-    link_rows = pa.table({  # noqa: F841
-        "tracking_token": [p["tracking_token"] for p in linked],
-        "company_id": [p["company_id"] for p in linked],
-        "candidate_id": [p["candidate_id"] for p in linked],
-        "application_key": [p["step"] for p in linked],
-        "channel": ["rejection_mail"] * len(linked),
-        "batch_id": [batch_id] * len(linked),
-        "issued_at": pa.array([recorded] * len(linked), pa.timestamp("us")),
-    })
+    link_rows = linked and links_table(linked, linked[0]["company_id"], "rejection_mail", batch_id, recorded)  # noqa: F841
     with transaction(con):
         con.execute("INSERT INTO outbox.send_ledger SELECT * FROM ledger_rows")
         if linked:

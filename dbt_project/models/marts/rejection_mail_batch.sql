@@ -2,13 +2,8 @@
     var('rejection_window_days') days, to people who opted in to recruiting email, have an address that is
     not suppressed and were not hired since; never twice for one application (the send ledger). The send
     step adds each person's Career Relay link and sends exactly these rows, after the quality gate. -#}
-{%- set as_of = "cast('" ~ var('as_of_date') ~ "' as date)" -%}
-
 with rejections as (
-    select * from {{ ref('rejections') }}
-    where status = 'rejected'
-      and closed_date <= {{ as_of }}
-      and closed_date > {{ dbt.dateadd('day', -(var('rejection_window_days') | int), as_of) }}
+    {{ recent_rejections() }}
 ),
 
 candidates as (

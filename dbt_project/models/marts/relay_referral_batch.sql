@@ -4,13 +4,8 @@
     rejection. Only the data items listed in
     the provision log leave; birth date, gender and address never do. The quality gate checks the consent
     of every row right before the push. -#}
-{%- set as_of = "cast('" ~ var('as_of_date') ~ "' as date)" -%}
-
 with rejections as (
-    select * from {{ ref('rejections') }}
-    where status = 'rejected'
-      and closed_date <= {{ as_of }}
-      and closed_date > {{ dbt.dateadd('day', -(var('rejection_window_days') | int), as_of) }}
+    {{ recent_rejections() }}
 ),
 
 candidates as (
