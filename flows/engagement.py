@@ -17,8 +17,8 @@ from flows.defaults import WAREHOUSE, hold, today_in_tokyo
 from flows.ingest import IngestSummary, ingest_sources
 from flows.quality import failed_with, validate_gate
 
-ENGAGEMENT_STREAMS = ["sendgrid_events", "event_attendance"]
-ENGAGEMENT_MODELS = ["stg_sendgrid__events+", "stg_attendance__attendances+"]
+ENGAGEMENT_STREAMS = ["sendgrid_events", "sendgrid_replies", "event_attendance"]
+ENGAGEMENT_MODELS = ["stg_sendgrid__events+", "stg_sendgrid__replies+", "stg_attendance__attendances+"]
 
 
 @task(name="settle-in-doubt-sends", cache_policy=NO_CACHE)

@@ -65,10 +65,12 @@ def erase_candidate(warehouse: str, candidate_id: str, reference: str) -> Erasur
             files, deleted = set(), 0
             targets = [(t, "(source, source_record_id) in (select source, source_record_id from erase_keys)", [])
                        for t in CANDIDATE_RAW_TABLES]
-            targets.append(("greenhouse_applications", "json_extract_string(record, '$.candidate_id') in "
-                            f"({', '.join('?' * len(greenhouse_ids)) or 'null'})", greenhouse_ids))
-            for table in ("sendgrid_events", "event_attendance"):
-                targets.append((table, "lower(trim(json_extract_string(record, '$.email'))) in "
+            for table in ("greenhouse_applications", "greenhouse_scorecards"):
+                targets.append((table, "json_extract_string(record, '$.candidate_id') in "
+                                f"({', '.join('?' * len(greenhouse_ids)) or 'null'})", greenhouse_ids))
+            for table, field in (("sendgrid_events", "email"), ("event_attendance", "email"),
+                                 ("sendgrid_replies", "from_email")):
+                targets.append((table, f"lower(trim(json_extract_string(record, '$.{field}'))) in "
                                 f"({', '.join('?' * len(emails)) or 'null'})", emails))
             for table, where, params in targets:
                 files |= {f for (f,) in con.execute(f"select distinct file from raw.{table} where {where}", params).fetchall()}

@@ -31,6 +31,7 @@ class ReportData:
     funnel: list[tuple[str, int]]
     pool: list[tuple[str, int]]
     campaigns: list[tuple[str, float, float]]
+    segments: list[tuple[str, int, float, float]]
     top_matches: list[tuple[str, str, int, float]]
     relay_slots: float
     candidates: int
@@ -69,6 +70,14 @@ def read_report_data(warehouse: str | Path, as_of: date) -> ReportData:
                 select channel, max(case when kpi = 'open_rate' then value end), max(case when kpi = 'click_rate' then value end)
                 from marts.kpi_monthly where kpi in ('open_rate', 'click_rate')
                 group by channel order by channel desc limit 12""").fetchall(),
+            segments=con.execute("""
+                select channel, cast(sum(denominator) filter (where kpi = 'segment_open_rate') as integer),
+                       sum(numerator) filter (where kpi = 'segment_open_rate')
+                           / sum(denominator) filter (where kpi = 'segment_open_rate'),
+                       sum(numerator) filter (where kpi = 'segment_click_rate')
+                           / sum(denominator) filter (where kpi = 'segment_click_rate')
+                from marts.kpi_monthly where kpi in ('segment_open_rate', 'segment_click_rate')
+                group by channel order by 2 desc, channel limit 12""").fetchall(),
             top_matches=con.execute("""
                 select job_id, job_title, count(*), max(fit_score) from marts.job_matches
                 group by job_id, job_title order by job_id""").fetchall(),
@@ -173,6 +182,8 @@ th {{ background: #f3f4f6; }} td:first-child, th:first-child {{ text-align: left
 {_table(["status", "people"], data.pool)}
 <h2>Mail campaigns (human opens and clicks per delivered mail)</h2>
 {_table(["campaign", "open rate", "click rate"], data.campaigns)}
+<h2>Mail by segment (the recipient's segment today; all months)</h2>
+{_table(["segment", "mails delivered", "open rate", "click rate"], data.segments)}
 <h2>Open jobs and their best matches</h2>
 {_table(["job", "title", "matched people", "best fit score"], data.top_matches)}
 </body></html>

@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     per_source = ", ".join(f"{source} {n:,}" for source, n in sorted(counts.by_source.items()))
     print(
         f"demo data in {out}: {counts.people:,} people, {counts.source_records:,} candidate source records "
-        f"({per_source}), {counts.applications:,} ATS applications, {counts.events:,} email events, "
+        f"({per_source}), {counts.applications:,} ATS applications, {counts.scorecards:,} interview scorecards, "
+        f"{counts.events:,} email events, {counts.replies:,} replies, "
         f"{counts.attendance:,} attendance rows, {counts.jobs} job postings; {elapsed:.1f} s"
     )
     return 0

@@ -47,6 +47,8 @@ class Counts:
     events: int = 0
     attendance: int = 0
     jobs: int = 0
+    scorecards: int = 0
+    replies: int = 0
 
     def add(self, source: str) -> None:
         self.by_source[source] = self.by_source.get(source, 0) + 1
@@ -99,8 +101,11 @@ def make_openings(rng: random.Random) -> list[Opening]:
 class DemoWriter:
     """Owns every output file and turns one person's journey into source records."""
 
-    def __init__(self, out: Path, rng: random.Random, openings: list[Opening]):
+    def __init__(self, out: Path, rng: random.Random, openings: list[Opening], side_rng: random.Random | None = None):
         self.out, self.rng, self.openings = out, rng, openings
+        # draws for records added later (scorecards) come from their own generator, so adding them did not
+        # change any record the main generator had already been writing for a given seed
+        self.side_rng = side_rng or random.Random(0)
         self.by_family: dict[str, list[Opening]] = {}
         for opening in openings:
             self.by_family.setdefault(opening.family, []).append(opening)
@@ -114,10 +119,13 @@ class DemoWriter:
         self.truth.writerow(("source", "source_record_id", "person_id"))
         self.gh_candidates = JsonArrayPages(out / "ats" / "greenhouse", "candidates", GREENHOUSE_PAGE_SIZE)
         self.gh_applications = JsonArrayPages(out / "ats" / "greenhouse", "applications", GREENHOUSE_PAGE_SIZE)
+        self.gh_scorecards = JsonArrayPages(out / "ats" / "greenhouse", "scorecards", GREENHOUSE_PAGE_SIZE)
+        self.next_scorecard_id = 30_000_000
         self.indeed = KeyedFiles(lambda month: JsonLines(out / "job_boards" / "indeed" / f"applications_{month}.jsonl"))
         self.agencies = KeyedFiles(self._open_agency_file)
         self.events = KeyedFiles(lambda month: JsonArray(out / "engagement" / "sendgrid" / f"events_{month}.json"))
         self.attendance = KeyedFiles(self._open_attendance_file)
+        self.replies = KeyedFiles(lambda month: JsonArray(out / "engagement" / "replies" / f"replies_{month}.json"))
 
     # ---- files -------------------------------------------------------------------------------
 
@@ -176,7 +184,8 @@ class DemoWriter:
             self.counts.jobs += 1
 
     def close(self) -> None:
-        for sink in (self.gh_candidates, self.gh_applications, self.indeed, self.agencies, self.events, self.attendance):
+        for sink in (self.gh_candidates, self.gh_applications, self.gh_scorecards, self.indeed, self.agencies, self.events, self.attendance,
+                     self.replies):
             sink.close()
         self._truth_fh.close()
 
@@ -322,6 +331,7 @@ class DemoWriter:
         }
         self.gh_candidates.write(candidate)
         for application in applications:
+            self._scorecards(person, application)
             del application["_updated"]
             self.gh_applications.write(application)
             self.counts.applications += 1
@@ -378,6 +388,50 @@ class DemoWriter:
             "custom_fields": {"job_requisition_id": opening.job_id},
             "_updated": last,
         }
+
+    def _scorecards(self, person: Person, application: dict) -> None:
+        """One scorecard per interview the application reached; the last one before a rejection is a no."""
+        rng = self.side_rng
+        stage = application["current_stage"]["name"]
+        reached = catalog.STAGES[1:catalog.STAGES.index(stage) + 1]
+        interviews = [s for s in reached if s != "Offer"]
+        applied = datetime.strptime(application["applied_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        rejected_by_us = application["status"] == "rejected" and stage != "Offer"
+        for number, interview in enumerate(interviews, start=1):
+            moment = applied + timedelta(days=4 * number, hours=rng.randint(0, 8))
+            if moment > application["_updated"] or moment.date() > DATA_END:
+                break
+            last = number == len(interviews)
+            if last and rejected_by_us:
+                verdict = rng.choices(("definitely_not", "no", "mixed"), weights=(2, 6, 2))[0]
+            else:
+                verdict = rng.choices(("strong_yes", "yes", "mixed", "no_decision"), weights=(2, 6, 1, 1))[0]
+            rated = rng.sample(person.skills, k=min(2, len(person.skills))) + ["コミュニケーション"]
+            ratings: dict[str, list[str]] = {k: [] for k in ("definitely_not", "no", "mixed", "yes", "strong_yes")}
+            attributes = []
+            for name in rated:
+                rating = verdict if verdict in ratings and rng.random() < 0.7 else rng.choice(("mixed", "yes"))
+                ratings[rating].append(name)
+                attributes.append({"name": name, "type": "Skills", "note": None, "rating": rating})
+            self.next_scorecard_id += 1
+            submitted = _iso_z(moment + timedelta(hours=rng.randint(1, 30)))
+            self.gh_scorecards.write({
+                "id": self.next_scorecard_id,
+                "updated_at": submitted,
+                "created_at": submitted,
+                "interview": interview,
+                "interview_step": {"id": 61000 + catalog.STAGES.index(interview), "name": interview},
+                "candidate_id": application["candidate_id"],
+                "application_id": application["id"],
+                "interviewed_at": _iso_z(moment),
+                "submitted_by": {"id": 4100 + rng.randrange(20), "name": "面接官"},
+                "submitted_at": submitted,
+                "overall_recommendation": verdict,
+                "attributes": attributes,
+                "ratings": ratings,
+                "questions": [{"id": None, "question": "Key Take-Aways", "answer": "デモデータ"}],
+            })
+            self.counts.scorecards += 1
 
     def _indeed(self, person: Person, day: date, email: str | None, phone: str | None, duplicate: bool) -> None:
         rng = self.rng
@@ -482,6 +536,8 @@ class DemoWriter:
                             {"reason": "550 5.1.1 The email account that you tried to reach does not exist", "status": "5.1.1", "type": "bounce"})
                 return
             self._event(base, "delivered", sent + timedelta(seconds=5), {"response": "250 OK"})
+            if self.side_rng.random() < 0.02:
+                self._reply(email, message_id, sent + timedelta(seconds=self.side_rng.randint(20, 120)), auto=True)
             if rng.random() < 0.5:
                 machine = rng.random() < 0.35
                 opened = sent + timedelta(seconds=rng.randint(1, 5) if machine else rng.randint(60, 86400 * 3))
@@ -491,6 +547,8 @@ class DemoWriter:
                     self._event(base, "click", opened + timedelta(seconds=rng.randint(5, 600)),
                                 {"url": f"https://example.co.jp/careers?utm_campaign={campaign}", "url_offset": {"index": 0, "type": "html"},
                                  "useragent": "Mozilla/5.0", "ip": "203.0.113.10"})
+                if not machine and self.side_rng.random() < 0.08:
+                    self._reply(email, message_id, opened + timedelta(minutes=self.side_rng.randint(5, 600)), auto=False)
             roll = rng.random()
             if roll < 0.012:
                 self._event(base, "unsubscribe", sent + timedelta(hours=rng.randint(1, 48)))
@@ -509,6 +567,24 @@ class DemoWriter:
             event.update(extra)
         self.events.get(_month(moment)).write(event)
         self.counts.events += 1
+
+    def _reply(self, email: str, message_id: str, moment: datetime, auto: bool) -> None:
+        """A reply as the Inbound Parse receiver records it (connectors/sources/sendgrid_replies)."""
+        rng = self.side_rng
+        self.counts.replies += 1
+        headers = {"auto_submitted": "auto-replied"} if auto and rng.random() < 0.5 else {}
+        subject = ("【自動返信】不在のお知らせ" if auto and not headers else
+                   "Automatic reply: ご案内" if auto else "Re: " + rng.choice(("新しい求人のご案内", "説明会のご案内", "ご応募ありがとうございました")))
+        self.replies.get(_month(moment)).write({
+            "reply_id": f"<{message_id[:16]}.{self.counts.replies}@mail.example.jp>",
+            "received_at": _iso_z(moment + timedelta(seconds=rng.randint(1, 30))).replace(".000Z", "Z"),
+            "sent_at": _iso_z(moment).replace(".000Z", "Z"),
+            "from_email": email,
+            "to": "reply@reply.example.co.jp",
+            "subject": subject,
+            "in_reply_to": f"<{message_id[:16]}@ismtpd-1>",
+            **headers,
+        })
 
     def _attendance(self, person: Person) -> None:
         rng = self.rng
@@ -549,7 +625,7 @@ def generate(people: int, seed: int, out: Path) -> Counts:
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     openings = make_openings(rng)
-    writer = DemoWriter(out, rng, openings)
+    writer = DemoWriter(out, rng, openings, side_rng=random.Random(f"side-{seed}"))
     try:
         writer.write_jobs()
         for index in range(1, people + 1):

@@ -36,6 +36,19 @@
     arg_min({{ expr }}, {{ order_expr }})
 {%- endmacro %}
 
+{#- The value of `expr` on the row where `order_expr` is largest, per group. -#}
+{% macro max_by(expr, order_expr) -%}
+    {{ return(adapter.dispatch('max_by', 'recruiting_crm')(expr, order_expr)) }}
+{%- endmacro %}
+
+{% macro default__max_by(expr, order_expr) -%}
+    max_by({{ expr }}, {{ order_expr }})
+{%- endmacro %}
+
+{% macro duckdb__max_by(expr, order_expr) -%}
+    arg_max({{ expr }}, {{ order_expr }})
+{%- endmacro %}
+
 {#- A deterministic number from text (64-bit hash), for grouping on long keys and for shuffling. -#}
 {% macro hash_number(expr) -%}
     {{ return(adapter.dispatch('hash_number', 'recruiting_crm')(expr)) }}

@@ -11,3 +11,12 @@
 {% macro json_key(column, key) -%}
     {{ recruiting_crm.json_str(column, '$."' ~ key ~ '"') }}
 {%- endmacro %}
+
+{#- A JSON array of strings at a path, as one comma-separated string (NULL when missing or empty). -#}
+{% macro json_string_list(column, path) -%}
+    {{ return(adapter.dispatch('json_string_list', 'recruiting_crm')(column, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_string_list(column, path) -%}
+    nullif(array_to_string(json_extract_string({{ column }}, '{{ path }}[*]'), ', '), '')
+{%- endmacro %}

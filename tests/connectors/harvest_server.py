@@ -21,7 +21,8 @@ API_KEY = "test-harvest-key"
 def make_objects(count: int, start: datetime) -> dict[str, list[dict]]:
     candidate = json.loads((FIXTURES / "harvest_candidate_object.json").read_text())
     application = json.loads((FIXTURES / "harvest_application_object.json").read_text())
-    candidates, applications = [], []
+    scorecard = json.loads((FIXTURES / "harvest_scorecard_object.json").read_text())
+    candidates, applications, scorecards = [], [], []
     for i in range(count):
         updated = (start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         c = copy.deepcopy(candidate)
@@ -29,9 +30,12 @@ def make_objects(count: int, start: datetime) -> dict[str, list[dict]]:
                  email_addresses=[{"value": f"person{i}@example.com", "type": "personal"}], application_ids=[5000 + i])
         a = copy.deepcopy(application)
         a.update(id=5000 + i, candidate_id=1000 + i, last_activity_at=updated)
+        s = copy.deepcopy(scorecard)
+        s.update(id=8000 + i, candidate_id=1000 + i, application_id=5000 + i, updated_at=updated)
         candidates.append(c)
         applications.append(a)
-    return {"candidates": candidates, "applications": applications}
+        scorecards.append(s)
+    return {"candidates": candidates, "applications": applications, "scorecards": scorecards}
 
 
 class HarvestServer:
@@ -85,7 +89,7 @@ class HarvestServer:
         page = int(params.get("page", 1))
         items = self.objects[endpoint]
         if "updated_after" in params:
-            field = "updated_at" if endpoint == "candidates" else "last_activity_at"
+            field = "last_activity_at" if endpoint == "applications" else "updated_at"
             items = [o for o in items if o[field] > params["updated_after"]]
         chunk = items[(page - 1) * per_page: page * per_page]
         headers = {}

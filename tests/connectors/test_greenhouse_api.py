@@ -43,10 +43,11 @@ def test_pages_by_link_header_and_lands_every_object(warehouse, tmp_path):
         files, results = pull_and_land(warehouse, tmp_path / "landing", settings(server))
         pages = [p for p, _ in server.requests if p == "/v1/candidates"]
     assert len(pages) == 3  # 40 + 40 + 20, following Link rel="next"
-    assert len(files) == 6
+    assert len(files) == 9  # three endpoints: candidates, applications, scorecards
     with connect(warehouse, read_only=True) as con:
         assert con.execute("select count(distinct source_record_id) from raw.greenhouse_candidates").fetchone()[0] == 100
         assert con.execute("select count(*) from raw.greenhouse_applications").fetchone()[0] == 100
+        assert con.execute("select count(*) from raw.greenhouse_scorecards").fetchone()[0] == 100
     assert sum(r.records_quarantined for r in results) == 0
 
 
@@ -86,7 +87,7 @@ def test_429_waits_for_retry_after_and_5xx_timeouts_and_drops_are_retried(wareho
     with HarvestServer(make_objects(10, START)) as server:
         server.failures = ["429", "500", "drop", "slow", "ok"]
         files, _ = pull_and_land(warehouse, tmp_path / "landing", settings(server), sleeps)
-    assert len(files) == 2
+    assert len(files) == 3  # one page per endpoint
     assert sleeps[0] == 1.0  # the server's Retry-After
     assert len(sleeps) == 4
 

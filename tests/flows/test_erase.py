@@ -29,6 +29,14 @@ def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, c
             on x.source = r.source and x.source_record_id = r.source_record_id
             where x.candidate_id = ? limit 1""", [candidate_id]).to_arrow_table()
     assert greenhouse_record.num_rows == 1, "the demo person should have a Greenhouse record"
+    greenhouse_id = greenhouse_record.column("source_record_id")[0].as_py()
+    with connect(warehouse_copy) as con:  # a scorecard about them and a reply they wrote
+        insert = ("insert into raw.{} (load_id, source, file, record_position, loaded_at, source_record_id, record) "
+                  "values ('L-test', ?, 'x.json', 0, now(), ?, ?)")
+        con.execute(insert.format("greenhouse_scorecards"), ["greenhouse", "S-erase",
+                    f'{{"id": "S-erase", "candidate_id": {greenhouse_id}, "overall_recommendation": "yes"}}'])
+        con.execute(insert.format("sendgrid_replies"), ["sendgrid", "<erase@mail>",
+                    f'{{"reply_id": "<erase@mail>", "from_email": "{email.upper()}"}}'])
 
     assert erase_cli(["--candidate-id", candidate_id, "--reference", "REQ-1", "--warehouse", str(warehouse_copy)]) == 0
     out = capsys.readouterr().out
@@ -42,7 +50,10 @@ def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, c
                            [candidate_id]).fetchone()[0]
         events = con.execute("select count(*) from raw.sendgrid_events "
                              "where lower(json_extract_string(record, '$.email')) = ?", [email]).fetchone()[0]
-        assert (left, events) == (0, 0)
+        scorecards = con.execute("select count(*) from raw.greenhouse_scorecards "
+                                 "where json_extract_string(record, '$.candidate_id') = ?", [greenhouse_id]).fetchone()[0]
+        replies = con.execute("select count(*) from raw.sendgrid_replies where source_record_id = '<erase@mail>'").fetchone()[0]
+        assert (left, events, scorecards, replies) == (0, 0, 0, 0)
         assert email not in str(con.execute("select * from audit.erased_identifiers").fetchall())
         # one of the records arrives again in a later export
         con.register("came_back", greenhouse_record)

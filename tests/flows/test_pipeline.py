@@ -83,6 +83,25 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
 
     assert_no_personal_data(warehouse, published_by_prefect(), summary)
 
+    # the recruiter marts: every landed scorecard is an evaluation of someone, every pool member has a fit
+    # score for every open job, and only replies a person wrote count as engagement
+    with connect(warehouse, read_only=True) as con:
+        scorecards, evaluations, profiled = con.execute("""
+            select (select count(distinct source_record_id) from raw.greenhouse_scorecards),
+                   (select count(*) from marts.candidate_evaluations),
+                   (select sum(evaluations) from marts.candidate_profiles)""").fetchone()
+        pairs, cross_product, pool = con.execute("""
+            select count(*), count(distinct candidate_id) * count(distinct job_id), count(distinct candidate_id)
+            from marts.candidate_job_fit""").fetchone()
+        pool_size = con.execute("select count(*) from marts.talent_pool where pool_status <> 'in_process'").fetchone()[0]
+        by_people, by_machines, counted = con.execute("""
+            select (select count(*) from staging.stg_sendgrid__replies where not is_auto_reply),
+                   (select count(*) from staging.stg_sendgrid__replies where is_auto_reply),
+                   (select sum(human_replies) from marts.candidate_scores)""").fetchone()
+    assert scorecards == evaluations == profiled > 0
+    assert pairs == cross_product > 0 and pool == pool_size
+    assert by_machines > 0 and 0 < counted <= by_people
+
     # the loop: rejection mail with a link and referrals with consent went out; Career Relay's operator
     # reports registrations through our tokens (and one token we never issued); the rerun counts them
     outbound = summary.outbound

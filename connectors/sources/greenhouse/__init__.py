@@ -1,4 +1,5 @@
-"""Greenhouse Harvest exports: candidates and applications as JSON (the shape of the Harvest list endpoints)."""
+"""Greenhouse Harvest exports: candidates, applications and interview scorecards as JSON (the shape of the
+Harvest list endpoints)."""
 
 from __future__ import annotations
 
@@ -19,5 +20,7 @@ def streams(landing: Path) -> list[Stream]:
         Stream("greenhouse", "greenhouse_candidates", "greenhouse_candidates", folder, ("candidates*.json", "api/candidates*.json"),
                json_document, _id, primary_key="id", json_key_path="$.id"),
         Stream("greenhouse", "greenhouse_applications", "greenhouse_applications", folder, ("applications*.json", "api/applications*.json"),
+               json_document, _id, primary_key="id", json_key_path="$.id"),
+        Stream("greenhouse", "greenhouse_scorecards", "greenhouse_scorecards", folder, ("scorecards*.json", "api/scorecards*.json"),
                json_document, _id, primary_key="id", json_key_path="$.id"),
     ]

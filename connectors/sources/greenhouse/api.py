@@ -1,4 +1,4 @@
-"""Greenhouse Harvest API: pull candidates and applications into landing files.
+"""Greenhouse Harvest API: pull candidates, applications and scorecards into landing files.
 
 Each page the API returns is saved unchanged as a JSON file under `<landing>/ats/greenhouse/api/`, and
 then lands like any export file (one audited load per page). So an API pull leaves the same trail as a
@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-ENDPOINTS = ("candidates", "applications")
+ENDPOINTS = ("candidates", "applications", "scorecards")
 
 
 class GreenhouseError(RuntimeError):
@@ -83,7 +83,7 @@ class HarvestClient:
                 return response
             if response.status_code in (401, 403):
                 raise GreenhouseError(f"Greenhouse refused the API key ({response.status_code}) for {url}: check "
-                                      "GREENHOUSE_API_KEY and that the key may read candidates and applications")
+                                      "GREENHOUSE_API_KEY and that the key may read candidates, applications and scorecards")
             if response.status_code == 429 and attempt < self.settings.max_attempts:
                 self._sleep(_retry_after(response) or self._backoff(attempt))
                 continue

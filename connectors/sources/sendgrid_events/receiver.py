@@ -1,8 +1,11 @@
 """A small HTTP receiver for SendGrid's Event Webhook: verifies the signature, then saves each POST body
 as a file in the landing folder, where the sendgrid_events stream lands it (and de-duplicates events by
-sg_event_id, since SendGrid retries).
+sg_event_id, since SendGrid retries). It also takes Inbound Parse posts (replies to our mail) on
+`/inbound-parse/<SENDGRID_INBOUND_PARSE_TOKEN>` and saves each as a reply record
+(connectors/sources/sendgrid_replies).
 
-    SENDGRID_WEBHOOK_PUBLIC_KEY=... python -m connectors.sources.sendgrid_events.receiver --landing DIR --port 8025
+    SENDGRID_WEBHOOK_PUBLIC_KEY=... SENDGRID_INBOUND_PARSE_TOKEN=... \
+        python -m connectors.sources.sendgrid_events.receiver --landing DIR --port 8025
 
 Signature (SendGrid's signed webhook): ECDSA P-256 with SHA-256 over the `X-Twilio-Email-Event-Webhook-
 Timestamp` header value followed by the raw body; the `X-Twilio-Email-Event-Webhook-Signature` header is the
@@ -14,12 +17,14 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hmac
 import os
 import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
@@ -27,6 +32,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from connectors.sources.sendgrid_replies.parse import NotInboundParse, reply_record
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
@@ -42,9 +49,22 @@ def verify_signature(public_key_b64: str, payload: bytes, signature_b64: str, ti
         return False
 
 
-def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+INBOUND_PATH = "/inbound-parse/"
+
+
+def _save(folder: Path, prefix: str, body: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{prefix}_{time.strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:8]}.json"
+    partial = folder / (name + ".partial")
+    partial.write_bytes(body)
+    partial.rename(folder / name)  # the loader never sees half a file
+
+
+def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", port: int = 0,
+                inbound_token: str | None = None) -> ThreadingHTTPServer:
     folder = landing / "engagement" / "sendgrid"
     folder.mkdir(parents=True, exist_ok=True)
+    replies = landing / "engagement" / "replies"
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):  # request lines carry no personal data, but keep the console quiet
@@ -55,6 +75,8 @@ def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", 
             if length <= 0 or length > MAX_BODY_BYTES:
                 return self._answer(413 if length > MAX_BODY_BYTES else 400, "body missing or too large")
             body = self.rfile.read(length)
+            if self.path.startswith(INBOUND_PATH):
+                return self._inbound(self.path.removeprefix(INBOUND_PATH), body)
             if public_key is not None:
                 signature, timestamp = self.headers.get(SIGNATURE_HEADER), self.headers.get(TIMESTAMP_HEADER)
                 if not signature or not timestamp or not verify_signature(public_key, body, signature, timestamp):
@@ -65,10 +87,18 @@ def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", 
                 return self._answer(400, "body is not JSON")
             if not isinstance(events, list):
                 return self._answer(400, "body is not a JSON array of events")
-            name = f"webhook_{time.strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:8]}.json"
-            partial = folder / (name + ".partial")
-            partial.write_bytes(body)
-            partial.rename(folder / name)  # the loader never sees half a file
+            _save(folder, "webhook", body)
+            self._answer(200, "ok")
+
+        def _inbound(self, token: str, body: bytes) -> None:
+            # Inbound Parse is not signed: the secret is in the URL configured at SendGrid
+            if not inbound_token or not hmac.compare_digest(token.encode(), inbound_token.encode()):
+                return self._answer(404, "not found")
+            try:
+                record = reply_record(self.headers.get("Content-Type", ""), body, datetime.now(timezone.utc))
+            except NotInboundParse as exc:
+                return self._answer(400, str(exc))
+            _save(replies, "reply", orjson.dumps([record]))
             self._answer(200, "ok")
 
         def _answer(self, status: int, text: str) -> None:
@@ -100,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         print("error: SENDGRID_WEBHOOK_PUBLIC_KEY is not set: copy the verification key from SendGrid's "
               "Mail Settings > Signed Event Webhook, or pass --insecure-no-signature for a local test", file=sys.stderr)
         return 2
-    server = make_server(args.landing, public_key, args.host, args.port)
-    print(f"receiving SendGrid events on http://{args.host}:{server.server_address[1]}/ into {args.landing}")
+    inbound_token = os.environ.get("SENDGRID_INBOUND_PARSE_TOKEN") or None
+    server = make_server(args.landing, public_key, args.host, args.port, inbound_token)
+    print(f"receiving SendGrid events on http://{args.host}:{server.server_address[1]}/ into {args.landing}"
+          + ("" if inbound_token else " (Inbound Parse off: SENDGRID_INBOUND_PARSE_TOKEN is not set)"))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

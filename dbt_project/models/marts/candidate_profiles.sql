@@ -1,6 +1,6 @@
 {#- contract: one row per candidate: the profile a recruiter opens. Every application from every source in
-    one line each (date, job, outcome, stage reached, reason), skills, the job type they want, region,
-    experience, engagement and tags from the seed tag_taxonomy. -#}
+    one line each (date, job, outcome, stage reached, reason), interview evaluations, skills, the job type
+    they want, region, experience, engagement and tags from the seed tag_taxonomy. -#}
 
 with candidates as (
     select * from {{ ref('candidates') }}
@@ -23,6 +23,22 @@ history as (
             || coalesce(', reached ' || stage_name, '') || coalesce(', ' || rejection_reason, ''),
             ' | ' order by applied_at) as application_history
     from applications
+    group by candidate_id
+),
+
+evaluations as (
+    select
+        candidate_id,
+        count(*) as evaluations,
+        round(avg(recommendation_score), 2) as average_recommendation_score,
+        {{ max_by('overall_recommendation', 'coalesce(interviewed_at, submitted_at)') }} as latest_recommendation,
+        string_agg(
+            coalesce(cast(cast(coalesce(interviewed_at, submitted_at) as date) as varchar), '?') || ' '
+            || coalesce(interview, 'interview') || coalesce(' (' || job_title || ')', '') || ': '
+            || coalesce(overall_recommendation, 'no recommendation')
+            || coalesce('; strengths ' || strengths, '') || coalesce('; concerns ' || concerns, ''),
+            ' | ' order by coalesce(interviewed_at, submitted_at)) as evaluation_history
+    from {{ ref('candidate_evaluations') }}
     group by candidate_id
 ),
 
@@ -72,6 +88,10 @@ select
     history.first_applied_at,
     history.last_applied_at,
     history.application_history,
+    coalesce(evaluations.evaluations, 0) as evaluations,
+    evaluations.average_recommendation_score,
+    evaluations.latest_recommendation,
+    evaluations.evaluation_history,
     candidates.is_hired,
     candidates.has_been_rejected,
     candidates.has_declined,
@@ -80,5 +100,6 @@ select
     candidates.sources
 from candidates
 left join history on history.candidate_id = candidates.candidate_id
+left join evaluations on evaluations.candidate_id = candidates.candidate_id
 left join tags on tags.candidate_id = candidates.candidate_id
 left join scores on scores.candidate_id = candidates.candidate_id

@@ -2,10 +2,11 @@
 
     Each signal earns points that halve every var('engagement_half_life_days') days:
         points = weight × 0.5 ^ (age in days / half-life)
-    Signals and weights (vars): a human open of a mail (1), a click (3), attending an event (5), an
-    application (8). Only the first open and the first click of each mail count. Opens SendGrid marks as
-    machine opens (Apple Mail privacy protection) and opens or clicks within
-    var('bot_interaction_seconds') seconds of delivery (link scanners) are not interest and earn nothing.
+    Signals and weights (vars): a human open of a mail (1), a click (3), attending an event (5), a reply
+    to our mail (6), an application (8). Only the first open and the first click of each mail count. Opens
+    SendGrid marks as machine opens (Apple Mail privacy protection), opens or clicks within
+    var('bot_interaction_seconds') seconds of delivery (link scanners) and replies a machine wrote
+    (out-of-office, autoresponders: stg_sendgrid__replies.is_auto_reply) are not interest and earn nothing.
     engagement_score scales the total to 0-100: 100 × (1 - 2 ^ (-points / 10)). -#}
 {%- set half_life = var('engagement_half_life_days') %}
 {%- set as_of = "cast('" ~ var('as_of_date') ~ "' as timestamp)" %}
@@ -61,6 +62,11 @@ signals as (
     inner join addresses as crosswalk on crosswalk.email = attendance.email
     where attendance.has_attended
     union all
+    select addresses.candidate_id, 'reply' as signal, replies.replied_at as occurred_at
+    from {{ ref('stg_sendgrid__replies') }} as replies
+    inner join addresses on addresses.email = replies.email
+    where not replies.is_auto_reply
+    union all
     select candidate_id, 'application' as signal, applied_at as occurred_at
     from {{ ref('applications') }}
     where applied_at is not null
@@ -74,6 +80,7 @@ decayed as (
             when 'open' then {{ var('engagement_weight_open') }}
             when 'click' then {{ var('engagement_weight_click') }}
             when 'attendance' then {{ var('engagement_weight_attendance') }}
+            when 'reply' then {{ var('engagement_weight_reply') }}
             when 'application' then {{ var('engagement_weight_application') }}
         end * power(0.5, greatest({{ dbt.datediff('occurred_at', as_of, 'day') }}, 0) / {{ half_life }}.0) as points,
         occurred_at
@@ -87,9 +94,12 @@ per_candidate as (
         sum(case when signal = 'open' then points else 0 end) as open_points,
         sum(case when signal = 'click' then points else 0 end) as click_points,
         sum(case when signal = 'attendance' then points else 0 end) as attendance_points,
+        sum(case when signal = 'reply' then points else 0 end) as reply_points,
         sum(case when signal = 'application' then points else 0 end) as application_points,
         count(case when signal = 'open' then 1 end) as human_opens,
         count(case when signal = 'click' then 1 end) as human_clicks,
+        count(case when signal = 'reply' then 1 end) as human_replies,
+        sum(points) as total_points,
         max(occurred_at) as last_engaged_at
     from decayed
     group by candidate_id
@@ -100,13 +110,13 @@ select
     coalesce(per_candidate.open_points, 0) as open_points,
     coalesce(per_candidate.click_points, 0) as click_points,
     coalesce(per_candidate.attendance_points, 0) as attendance_points,
+    coalesce(per_candidate.reply_points, 0) as reply_points,
     coalesce(per_candidate.application_points, 0) as application_points,
-    coalesce(per_candidate.open_points + per_candidate.click_points + per_candidate.attendance_points
-             + per_candidate.application_points, 0) as engagement_points,
-    round(100 * (1 - power(2.0, -coalesce(per_candidate.open_points + per_candidate.click_points
-             + per_candidate.attendance_points + per_candidate.application_points, 0) / 10.0)), 1) as engagement_score,
+    coalesce(per_candidate.total_points, 0) as engagement_points,
+    round(100 * (1 - power(2.0, -coalesce(per_candidate.total_points, 0) / 10.0)), 1) as engagement_score,
     coalesce(per_candidate.human_opens, 0) as human_opens,
     coalesce(per_candidate.human_clicks, 0) as human_clicks,
+    coalesce(per_candidate.human_replies, 0) as human_replies,
     per_candidate.last_engaged_at
 from candidates
 left join per_candidate on per_candidate.candidate_id = candidates.candidate_id

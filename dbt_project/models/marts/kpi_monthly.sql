@@ -8,6 +8,9 @@
     talent_pool_hire_share share of hires who were in the talent pool before (rejected, declined or prospect)
     open_rate, click_rate  human opens / clicks per delivered mail (machine and bot opens excluded), by
                            campaign in `channel` (e.g. nurture-2026-05-engineering)
+    segment_open_rate,     the same by the recipient's segment in `channel` (marts.segments.segment_key,
+    segment_click_rate     the segment the person is in today; 'unknown' when they left the pool since
+                           (hired, unsubscribed, bounced) or the address belongs to nobody we know)
     application_rate       share of a campaign's delivered mails whose recipient applied within 30 days
     duplicate_rate         share of a source's records that belong to a person other records also describe
     relay_referrals        registrations at Career Relay through our links (marts.relay_credits);
@@ -91,6 +94,7 @@ applied_after_mail as (
 interest as (
     select
         deliveries.campaign_id,
+        deliveries.email,
         {{ dbt.date_trunc('month', 'deliveries.delivered_at') }} as month,
         deliveries.message_id,
         max(case when events.event_type = 'open' and not events.is_machine_open
@@ -101,7 +105,15 @@ interest as (
                  then 1 else 0 end) as clicked
     from deliveries
     left join events on events.message_id = deliveries.message_id
-    group by deliveries.campaign_id, {{ dbt.date_trunc('month', 'deliveries.delivered_at') }}, deliveries.message_id
+    group by deliveries.campaign_id, deliveries.email, {{ dbt.date_trunc('month', 'deliveries.delivered_at') }},
+             deliveries.message_id
+),
+
+segment_interest as (
+    select interest.month, coalesce(segments.segment_key, 'unknown') as segment_key, interest.opened, interest.clicked
+    from interest
+    left join addresses on addresses.email = interest.email
+    left join {{ ref('segments') }} as segments on segments.candidate_id = addresses.candidate_id
 ),
 
 mail_kpis as (
@@ -116,6 +128,12 @@ mail_kpis as (
     from interest
     left join applied_after_mail on applied_after_mail.message_id = interest.message_id
     group by interest.month, interest.campaign_id
+    union all
+    select month, segment_key, 'segment_open_rate', sum(opened), count(*)
+    from segment_interest group by month, segment_key
+    union all
+    select month, segment_key, 'segment_click_rate', sum(clicked), count(*)
+    from segment_interest group by month, segment_key
 ),
 
 records as (
