@@ -4,7 +4,8 @@
     The fit score and its parts come from candidate_job_fit (every pair; the formula is there). A pair is
     a match when the person shares the job's family or at least one of its skills: living in the right
     prefecture with enough years is not a reason to suggest a salesperson for an engineering job. Ties go
-    to the more engaged candidate. -#}
+    to the more engaged candidate. What interviewers said before is shown beside the match, not scored:
+    the recruiter decides how much an earlier "no" for another job weighs. -#}
 
 with relevant as (
     select
@@ -15,13 +16,22 @@ with relevant as (
         ) as match_rank
     from {{ ref('candidate_job_fit') }}
     where is_same_job_family or shared_skill_count > 0
+),
+
+evaluations as (
+    select
+        candidate_id,
+        round(avg(recommendation_score), 2) as average_recommendation_score,
+        {{ max_by('overall_recommendation', 'coalesce(interviewed_at, submitted_at)') }} as latest_recommendation
+    from {{ ref('candidate_evaluations') }}
+    group by candidate_id
 )
 
 select
-    job_id,
-    job_title,
-    candidate_id,
-    pool_status,
+    relevant.job_id,
+    relevant.job_title,
+    relevant.candidate_id,
+    relevant.pool_status,
     match_rank,
     fit_score,
     skill_points,
@@ -29,6 +39,8 @@ select
     region_points,
     experience_points,
     engagement_score,
+    evaluations.latest_recommendation,
+    evaluations.average_recommendation_score,
     concat_ws('; ',
         case when shared_skills is not null then 'skills: ' || shared_skills end,
         case when is_same_job_family then 'same job family' end,
@@ -36,4 +48,5 @@ select
         case when experience_points = 10 then cast(years_experience as varchar) || ' years (needs ' || cast(min_years as varchar) || ')' end
     ) as match_reason
 from relevant
+left join evaluations on evaluations.candidate_id = relevant.candidate_id
 where match_rank <= {{ var('job_match_top_k') }}
