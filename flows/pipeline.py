@@ -64,8 +64,9 @@ def pipeline(
                          warehouse=read_warehouse_counts(warehouse), outbound=outbound_state.result())
     create_markdown_artifact(key="pipeline-summary", markdown=summary.markdown(),
                              description="Records per source, candidates, gates, messages")
-    logger.info("pipeline done: %s candidates, %s messages written to the outbox",
-                f"{summary.warehouse.get('candidates', 0):,}", f"{sent.messages:,}")
+    logger.info("pipeline done: %s candidates, %s nurture messages %s",
+                f"{summary.warehouse.get('candidates', 0):,}", f"{sent.messages:,}",
+                "written to the outbox" if send_mode == "outbox" else "accepted by SendGrid")
     return summary
 
 
