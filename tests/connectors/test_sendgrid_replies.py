@@ -65,6 +65,17 @@ def test_a_reply_is_read_in_its_charset_and_keeps_no_mail_text():
     assert "090-1234-5678" not in flat and "話を聞きたい" not in flat and "PDF" not in flat
 
 
+def test_the_raw_mime_option_gives_the_same_record_without_the_body():
+    fields = reply_fields()
+    body_text = "ぜひ話を聞きたいです。電話番号は 090-1234-5678 です。"
+    fields["email"] = (fields.pop("headers").decode() + "Subject: Re: ご案内\n\n" + body_text).encode()
+    del fields["text"]
+    record = reply_record(CONTENT_TYPE, inbound_body(fields), datetime(2026, 11, 26, 1, 16, tzinfo=timezone.utc))
+    assert record["reply_id"] == "<reply-1@mail.example.jp>" and record["sent_at"] == "2026-11-26T01:15:00Z"
+    assert record["from_email"] == "taro.yamada@example.jp"
+    assert "090-1234-5678" not in json.dumps(record, ensure_ascii=False)
+
+
 def test_a_body_that_is_not_a_form_is_refused():
     with pytest.raises(NotInboundParse, match="multipart/form-data"):
         reply_record("application/json", b"[]", datetime.now(timezone.utc))

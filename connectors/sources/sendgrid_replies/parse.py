@@ -2,7 +2,8 @@
 
 SendGrid posts the parsed message as form fields: `headers` (the raw header block), `from`, `to`,
 `subject`, `envelope` (JSON), `charsets` (JSON: the character set of each field), `spam_score`, `text`,
-`html` and attachments. We keep who replied, when, to what, and the headers that say whether a machine
+`html` and attachments; with the raw option on, the whole message in `email` instead of `headers`, `text`
+and `html`. We keep who replied, when, to what, and the headers that say whether a machine
 wrote it (Auto-Submitted, Precedence, X-Autoreply). The text, the HTML and attachments are not kept: a
 reply is an engagement signal here, and the recruiter reads the mail itself in their mailbox.
 """
@@ -68,7 +69,9 @@ def _sent_at(headers: Message) -> str | None:
 
 def reply_record(content_type: str, body: bytes, received_at: datetime) -> dict:
     fields = form_fields(content_type, body)
-    headers = HeaderParser(policy=policy.default).parsestr(fields.get("headers", ""))
+    # with "POST the raw, full MIME message" on, SendGrid sends the whole message in `email` instead of
+    # `headers`: the header block is read from it and the rest (the body) is not kept
+    headers = HeaderParser(policy=policy.default).parsestr(fields.get("headers") or fields.get("email", ""))
     sender = parseaddr(fields.get("from") or str(headers.get("From") or ""))[1]
     if not sender:
         try:
