@@ -19,6 +19,12 @@ def today_in_tokyo() -> date:
     return datetime.now(TOKYO).date()
 
 
+def send_defaults(warehouse: str, outbox_dir: str | None, as_of: date | None) -> tuple[str, str, date]:
+    """A sending flow's parameters with their defaults filled in: absolute paths, today in Tokyo."""
+    return (str(resolve(warehouse)), str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse)),
+            as_of or today_in_tokyo())
+
+
 # Global concurrency limits (`make deploy` creates them with 1 slot each). DuckDB takes one writer at a
 # time, so each flow that writes the warehouse holds `warehouse` while it works, and each sink holds its own:
 # an hourly ingest waits for the nightly build instead of failing on the file lock, and two runs never send

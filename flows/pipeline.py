@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from connectors.common.warehouse import resolve
 from flows.build import build_warehouse
-from flows.defaults import default_outbox, today_in_tokyo
+from flows.defaults import send_defaults
 from flows.engagement import sync_engagement_events
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
@@ -43,9 +43,7 @@ def pipeline(
     """
     logger = get_run_logger()
     landing = str(resolve(landing))
-    warehouse = str(resolve(warehouse))
-    outbox_dir = str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse))
-    as_of = as_of or today_in_tokyo()
+    warehouse, outbox_dir, as_of = send_defaults(warehouse, outbox_dir, as_of)
 
     engagement = sync_engagement_events(landing, warehouse, as_of, rebuild=False)
     ingest = ingest_sources(landing, warehouse).merge(engagement)

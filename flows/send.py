@@ -24,7 +24,7 @@ from connectors.sinks.sendgrid.client import SendGridKeyMissing, SendGridKeyRefu
 from connectors.sinks.sendgrid.outbox import write_outbox as write_campaign_outbox
 from connectors.sinks.sendgrid.sender import send_sendgrid
 from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.defaults import CAREER_RELAY, SENDGRID, WAREHOUSE, Progress, default_outbox, hold, today_in_tokyo
+from flows.defaults import CAREER_RELAY, SENDGRID, WAREHOUSE, Progress, hold, send_defaults
 from flows.quality import failed_with, validate_gate
 
 SendMode = Literal["outbox", "sendgrid"]
@@ -107,7 +107,7 @@ def send_nurture(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | Non
         send_mode: outbox (write the exact requests, send nothing) or sendgrid (send through the API).
     """
     _check_mode(send_mode)
-    warehouse, outbox_dir, as_of = _defaults(warehouse, outbox_dir, as_of)
+    warehouse, outbox_dir, as_of = send_defaults(warehouse, outbox_dir, as_of)
     with hold(WAREHOUSE, SENDGRID):
         state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "nurture", "nurture")
     return failed_with(state) if state.is_failed() else state.result()
@@ -149,7 +149,7 @@ def send_rejections_and_referrals(warehouse: str = "data/warehouse.duckdb", outb
         send_mode: outbox (write the exact requests, send nothing) or sendgrid (send through the API).
     """
     _check_mode(send_mode)
-    warehouse, outbox_dir, as_of = _defaults(warehouse, outbox_dir, as_of)
+    warehouse, outbox_dir, as_of = send_defaults(warehouse, outbox_dir, as_of)
     with hold(WAREHOUSE, SENDGRID, CAREER_RELAY):
         return _send_rejections_and_referrals(warehouse, outbox_dir, as_of, send_mode)
 
@@ -166,7 +166,3 @@ def _send_rejections_and_referrals(warehouse: str, outbox_dir: str, as_of: date,
         return failed_with(referrals)
     return RejectionsAndReferrals(mail.result(), referrals.result())
 
-
-def _defaults(warehouse: str, outbox_dir: str | None, as_of: date | None) -> tuple[str, str, date]:
-    return (str(resolve(warehouse)), str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse)),
-            as_of or today_in_tokyo())

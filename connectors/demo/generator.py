@@ -577,8 +577,8 @@ class DemoWriter:
                    "Automatic reply: ご案内" if auto else "Re: " + rng.choice(("新しい求人のご案内", "説明会のご案内", "ご応募ありがとうございました")))
         self.replies.get(_month(moment)).write({
             "reply_id": f"<{message_id[:16]}.{self.counts.replies}@mail.example.jp>",
-            "received_at": _iso_z(moment + timedelta(seconds=rng.randint(1, 30))).replace(".000Z", "Z"),
-            "sent_at": _iso_z(moment).replace(".000Z", "Z"),
+            "received_at": _iso_z(moment + timedelta(seconds=rng.randint(1, 30))),
+            "sent_at": _iso_z(moment),
             "from_email": email,
             "to": "reply@reply.example.co.jp",
             "subject": subject,

@@ -4,8 +4,6 @@ SendGrid names, what is kept (and what is not), and a repeated post landing as o
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 
 import pytest
@@ -17,6 +15,8 @@ from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, sendgrid_replies
 from connectors.sources.sendgrid_events.receiver import make_server, serve_in_background
 from connectors.sources.sendgrid_replies.parse import NotInboundParse, reply_record
+
+from .test_sendgrid_receiver import post
 
 TOKEN = "s3cret-path-token"
 BOUNDARY = "xYzZY"
@@ -91,13 +91,8 @@ def test_any_subject_and_sender_give_a_record_with_an_id(subject, sender):
     assert record["from_email"] is None or record["from_email"] == record["from_email"].strip().lower()
 
 
-def post(url: str, body: bytes, content_type: str = CONTENT_TYPE) -> int:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+def post_form(url: str, body: bytes, content_type: str = CONTENT_TYPE) -> int:
+    return post(url, body, {"Content-Type": content_type})
 
 
 def test_the_receiver_takes_replies_only_on_its_secret_path_and_a_repeat_lands_once(tmp_path):
@@ -107,13 +102,13 @@ def test_the_receiver_takes_replies_only_on_its_secret_path_and_a_repeat_lands_o
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         body = inbound_body(reply_fields())
-        assert post(f"{base}/inbound-parse/{TOKEN}", body) == 200
-        assert post(f"{base}/inbound-parse/{TOKEN}", body) == 200  # SendGrid posting the same reply again
-        assert post(f"{base}/inbound-parse/wrong-token", body) == 404
-        assert post(f"{base}/inbound-parse/{TOKEN}", b"[]", "application/json") == 400
+        assert post_form(f"{base}/inbound-parse/{TOKEN}", body) == 200
+        assert post_form(f"{base}/inbound-parse/{TOKEN}", body) == 200  # SendGrid posting the same reply again
+        assert post_form(f"{base}/inbound-parse/wrong-token", body) == 404
+        assert post_form(f"{base}/inbound-parse/{TOKEN}", b"[]", "application/json") == 400
         out_of_office = reply_fields("自動返信: 不在のお知らせ")
         out_of_office["headers"] = b"Message-ID: <ooo-1@mail.example.jp>\nAuto-Submitted: auto-replied\n"
-        assert post(f"{base}/inbound-parse/{TOKEN}", inbound_body(out_of_office)) == 200
+        assert post_form(f"{base}/inbound-parse/{TOKEN}", inbound_body(out_of_office)) == 200
     finally:
         server.shutdown()
         server.server_close()
@@ -135,7 +130,7 @@ def test_without_a_token_the_inbound_path_is_closed(tmp_path):
     serve_in_background(server)
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/inbound-parse/anything"
-        assert post(url, inbound_body(reply_fields())) == 404
+        assert post_form(url, inbound_body(reply_fields())) == 404
     finally:
         server.shutdown()
         server.server_close()

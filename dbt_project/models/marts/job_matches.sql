@@ -18,13 +18,11 @@ with relevant as (
     where is_same_job_family or shared_skill_count > 0
 ),
 
+-- the interviewers' verdicts as the profile sums them up
 evaluations as (
-    select
-        candidate_id,
-        round(avg(recommendation_score), 2) as average_recommendation_score,
-        {{ max_by('overall_recommendation', 'coalesce(interviewed_at, submitted_at)') }} as latest_recommendation
-    from {{ ref('candidate_evaluations') }}
-    group by candidate_id
+    select candidate_id, latest_recommendation, average_recommendation_score
+    from {{ ref('candidate_profiles') }}
+    where evaluations > 0
 )
 
 select
