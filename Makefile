@@ -13,7 +13,7 @@ DEMO_SEED ?= 42
 LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test install demo docs docs-serve server worker deploy bench bench-dedupe clean
+.PHONY: run test lint format install demo docs docs-serve server worker deploy bench bench-dedupe clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ run: $(STAMP) $(LANDING)/truth.csv
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# style is mechanical: ruff for Python (lint and format), sqlfluff with the dbt templater for the models
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-/tmp/crm-lint.duckdb} ../$(BIN)/sqlfluff lint models macros tests --processes 2
+
+format: $(STAMP)  ## apply ruff's and sqlfluff's fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-/tmp/crm-lint.duckdb} ../$(BIN)/sqlfluff fix models macros tests --processes 2
 
 docs: $(STAMP)
 	cd dbt_project && DUCKDB_PATH=$(abspath $(WAREHOUSE)) ../$(BIN)/dbt docs generate --profiles-dir .

@@ -61,8 +61,11 @@ def run_ours(warehouse: Path) -> dict:
     summary = run_dbt(["run", "--select", *DEDUPE_MODELS], warehouse, date(2026, 11, 25))
     wall = time.perf_counter() - started
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        scores = accuracy(con, _truth(warehouse), "select record_key, candidate_id as cluster_id "
-                          "from intermediate.int_candidate_records_clustered")
+        scores = accuracy(
+            con,
+            _truth(warehouse),
+            "select record_key, candidate_id as cluster_id from intermediate.int_candidate_records_clustered",
+        )
     return {"dedupe_s": summary.elapsed_s, "wall_s": wall, "peak_rss_mib": _peak_rss_mib(), **asdict(scores)}
 
 
@@ -93,8 +96,12 @@ def _splink_settings():
                     cll.NullLevel("email"),
                     cll.ExactMatchLevel("email"),
                     cll.ExactMatchLevel("email_canonical"),
-                    *levels(("email_domain_l = email_domain_r and damerau_levenshtein(email_local_l, email_local_r) <= 1",
-                             "one typo")),
+                    *levels(
+                        (
+                            "email_domain_l = email_domain_r and damerau_levenshtein(email_local_l, email_local_r) <= 1",
+                            "one typo",
+                        )
+                    ),
                     cll.ElseLevel(),
                 ],
             ),
@@ -106,15 +113,20 @@ def _splink_settings():
                     cll.ElseLevel(),
                 ],
             ),
-            cl.ForenameSurnameComparison("given_reading", "family_reading",
-                                         jaro_winkler_thresholds=[0.92, 0.88]).configure(
-                term_frequency_adjustments=True),
+            cl.ForenameSurnameComparison(
+                "given_reading", "family_reading", jaro_winkler_thresholds=[0.92, 0.88]
+            ).configure(term_frequency_adjustments=True),
             cl.DateOfBirthComparison("birth_date", input_is_string=False),
             cl.CustomComparison(
                 output_column_name="place",
                 comparison_levels=[
-                    *levels(("postal_code_l is null and locality_l is null and prefecture_l is null "
-                             "or postal_code_r is null and locality_r is null and prefecture_r is null", "null")),
+                    *levels(
+                        (
+                            "postal_code_l is null and locality_l is null and prefecture_l is null "
+                            "or postal_code_r is null and locality_r is null and prefecture_r is null",
+                            "null",
+                        )
+                    ),
                     cll.ExactMatchLevel("postal_code"),
                     cll.ExactMatchLevel("locality"),
                     cll.ExactMatchLevel("prefecture"),
@@ -127,8 +139,10 @@ def _splink_settings():
                     cll.NullLevel("job_type_key"),
                     *levels(
                         ("job_type_key_l <> job_type_key_r", "different job"),
-                        ("abs(years_experience_l - years_experience_r) <= 1 and skills_key_l = skills_key_r",
-                         "same job, years and skills"),
+                        (
+                            "abs(years_experience_l - years_experience_r) <= 1 and skills_key_l = skills_key_r",
+                            "same job, years and skills",
+                        ),
                         ("skills_key_l = skills_key_r", "same job and skills"),
                         ("skills_key_l <> skills_key_r", "same job, other skills"),
                         ("abs(years_experience_l - years_experience_r) <= 1", "same job and years"),
@@ -164,7 +178,8 @@ def run_splink(warehouse: Path) -> dict:
 
     started = time.perf_counter()
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("email_canonical"), block_on("phone")], recall=0.9)
+        [block_on("email_canonical"), block_on("phone")], recall=0.9
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("email_canonical"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_reading_key", "birth_date"))
@@ -173,13 +188,15 @@ def run_splink(warehouse: Path) -> dict:
     started = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=0.2)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=MATCH_THRESHOLD)
+        predictions, threshold_match_probability=MATCH_THRESHOLD
+    )
     dedupe = time.perf_counter() - started
 
     scores = accuracy(
-        con, _truth(warehouse),
-        f"select records.record_key, c.cluster_id from {clusters.physical_name} as c "
-        "join records using (unique_id)")
+        con,
+        _truth(warehouse),
+        f"select records.record_key, c.cluster_id from {clusters.physical_name} as c join records using (unique_id)",
+    )
     return {"dedupe_s": dedupe, "training_s": training, "peak_rss_mib": _peak_rss_mib(), **asdict(scores)}
 
 
@@ -221,7 +238,9 @@ def in_subprocess(which: str, target: Path, *extra: str) -> dict:
     stays small: even the preparation runs in a child of its own."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_dedupe", "--one", which, str(target), *extra],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -248,12 +267,14 @@ def main() -> int:
         for which in ("ours", "splink"):
             result = in_subprocess(which, warehouse)
             rows.append((landing.name, which, result))
-            print(f"{landing.name:>10} {which:>7}: {result['records']:>9,} records  "
-                  f"pairwise P {result['pairwise_precision']:.4f} R {result['pairwise_recall']:.4f} "
-                  f"F1 {result['pairwise_f1']:.4f}  B-cubed F1 {result['bcubed_f1']:.4f}  "
-                  f"dedupe {result['dedupe_s']:.1f} s  peak RSS {result['peak_rss_mib']:,.0f} MiB"
-                  + (f"  (training {result['training_s']:.1f} s, untimed)" if "training_s" in result else ""),
-                  flush=True)
+            print(
+                f"{landing.name:>10} {which:>7}: {result['records']:>9,} records  "
+                f"pairwise P {result['pairwise_precision']:.4f} R {result['pairwise_recall']:.4f} "
+                f"F1 {result['pairwise_f1']:.4f}  B-cubed F1 {result['bcubed_f1']:.4f}  "
+                f"dedupe {result['dedupe_s']:.1f} s  peak RSS {result['peak_rss_mib']:,.0f} MiB"
+                + (f"  (training {result['training_s']:.1f} s, untimed)" if "training_s" in result else ""),
+                flush=True,
+            )
     print(json.dumps(rows))
     return 0
 

@@ -38,14 +38,35 @@ def machine() -> str:
 
 def run(people: int, seed: int, out: Path) -> dict:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "connectors.demo", "--people", str(people), "--seed", str(seed),
-                           "--out", str(out), "--overwrite"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "connectors.demo",
+            "--people",
+            str(people),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--overwrite",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     records = int(re.search(r"([\d,]+) candidate source records", done.stdout).group(1).replace(",", ""))
     size_mib = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20
-    return {"people": people, "records": records, "wall_s": wall, "peak_rss_mib": peak_mib, "size_mib": size_mib,
-            "summary": done.stdout.strip()}
+    return {
+        "people": people,
+        "records": records,
+        "wall_s": wall,
+        "peak_rss_mib": peak_mib,
+        "size_mib": size_mib,
+        "summary": done.stdout.strip(),
+    }
 
 
 def main() -> int:
@@ -61,8 +82,10 @@ def main() -> int:
         if args.keep is None:
             shutil.rmtree(out.parent, ignore_errors=True)
     print(f"machine: {machine()}")
-    print(f"demo generator: {result['people']:,} people -> {result['records']:,} candidate source records, "
-          f"{result['wall_s']:.1f} s wall, peak RSS {result['peak_rss_mib']:.0f} MiB, {result['size_mib']:.0f} MiB on disk")
+    print(
+        f"demo generator: {result['people']:,} people -> {result['records']:,} candidate source records, "
+        f"{result['wall_s']:.1f} s wall, peak RSS {result['peak_rss_mib']:.0f} MiB, {result['size_mib']:.0f} MiB on disk"
+    )
     print(result["summary"])
     return 0
 

@@ -22,8 +22,8 @@ from benchmarks.bench_demo import machine
 from connectors.common.landing import land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
-from flows.dbt_runner import run_dbt
 from expectations.suites import AFTER_PASS
+from flows.dbt_runner import run_dbt
 from flows.gates import run_gate
 
 AS_OF = date(2026, 11, 25)
@@ -63,7 +63,7 @@ def main() -> int:
         con.execute("update audit.loads set raw_gate_passed_at = null")
     after_marts = 0.0
     for stage in ("raw", "staging", "marts", "nurture"):
-        report, elapsed = timed(f"gate {stage}", lambda: run_gate(args.warehouse, stage, params))
+        report, elapsed = timed(f"gate {stage}", lambda stage=stage: run_gate(args.warehouse, stage, params))
         if stage != "raw":
             after_marts += elapsed
         failed = [f"{o.suite}/{o.column}" for o in report.blocking_failures]

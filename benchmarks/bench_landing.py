@@ -48,9 +48,13 @@ def main() -> int:
             print(f"  {stream.name:34} {landed:>10,} records {seconds:7.1f} s", flush=True)
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"candidate source records: {candidates:,} landed in {candidate_seconds:.1f} s (target: 1,000,000 in under 60 s)")
-    print(f"all records: {total:,} (with applications, email events, attendance, jobs) in {elapsed:.1f} s; "
-          f"peak RSS {peak:,.0f} MiB (target under 2 GB); warehouse {warehouse.stat().st_size / 2**20:,.0f} MiB")
+    print(
+        f"candidate source records: {candidates:,} landed in {candidate_seconds:.1f} s (target: 1,000,000 in under 60 s)"
+    )
+    print(
+        f"all records: {total:,} (with applications, email events, attendance, jobs) in {elapsed:.1f} s; "
+        f"peak RSS {peak:,.0f} MiB (target under 2 GB); warehouse {warehouse.stat().st_size / 2**20:,.0f} MiB"
+    )
     return 0
 
 

@@ -29,10 +29,13 @@ def _warehouse(folder: Path, recipients: int) -> Path:
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
         con.execute("create schema if not exists marts")
-        con.execute("""create table marts.nurture_audience as
+        con.execute(
+            """create table marts.nurture_audience as
                        select 'C' || lpad(cast(i as varchar), 7, '0') as candidate_id,
                               (['engineering', 'sales', 'data', 'design'])[1 + i % 4] as segment
-                       from range(?) t(i)""", [recipients])
+                       from range(?) t(i)""",
+            [recipients],
+        )
         con.execute("""create table marts.nurture_batch as
                        select candidate_id, 'person' || substr(candidate_id, 2) || '@example.jp' as email,
                               '候補者' as display_name, segment, 'nurture-2026-11-' || segment as campaign_id,
@@ -58,19 +61,23 @@ def main() -> int:
 
     client_module.post_mail = timed_post
     import connectors.sinks.sendgrid.sender as sender_module
+
     sender_module.post_mail = timed_post
     with tempfile.TemporaryDirectory() as folder, MailSendServer() as server:
         warehouse = _warehouse(Path(folder), args.recipients)
         started = time.perf_counter()
-        summary = send_nurture_sendgrid(warehouse, date(2026, 11, 25),
-                                        sendgrid=SendGridSettings(api_key=API_KEY, api_url=server.host))
+        summary = send_nurture_sendgrid(
+            warehouse, date(2026, 11, 25), sendgrid=SendGridSettings(api_key=API_KEY, api_url=server.host)
+        )
         elapsed = time.perf_counter() - started
         delivered = len(server.delivered)
     print(f"machine: {machine()}")
     print(f"{summary.messages:,} messages in {summary.batches} requests, {delivered:,} received by the server")
     print(f"end to end: {elapsed:.1f} s, {summary.messages / elapsed:,.0f} messages/s")
-    print(f"waiting for the server (HTTP, its validation): {waited:.1f} s; "
-          f"the pipeline's own overhead: {elapsed - waited:.1f} s ({(elapsed - waited) / elapsed:.0%})")
+    print(
+        f"waiting for the server (HTTP, its validation): {waited:.1f} s; "
+        f"the pipeline's own overhead: {elapsed - waited:.1f} s ({(elapsed - waited) / elapsed:.0%})"
+    )
     return 0
 
 

@@ -16,8 +16,8 @@ Queries may use {as_of} (the run date, ISO) and {cap_days} (the nurture frequenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from connectors.sources import CANDIDATE_RAW_TABLES
 
@@ -54,8 +54,9 @@ def _gxe():
 
 
 def _required_keys(*keys: str) -> Callable[[], list]:
-    return lambda: [_gxe().ExpectColumnValuesToBeBetween(column=key, min_value=0, max_value=0, meta=REQUIRED_KEY)
-                    for key in keys]
+    return lambda: [
+        _gxe().ExpectColumnValuesToBeBetween(column=key, min_value=0, max_value=0, meta=REQUIRED_KEY) for key in keys
+    ]
 
 
 def _latest(table: str, checks: dict[str, str]) -> str:
@@ -64,7 +65,9 @@ def _latest(table: str, checks: dict[str, str]) -> str:
     Checked: records of loads no raw gate has passed yet, unless a later load replaced them. So a rerun
     without fixing a bad export fails again, a corrected export replaces the bad records and passes, and
     a run only pays for what it landed."""
-    columns = ",\n            ".join(f'count(*) filter (where not ({expr})) as "{name}"' for name, expr in checks.items())
+    columns = ",\n            ".join(
+        f'count(*) filter (where not ({expr})) as "{name}"' for name, expr in checks.items()
+    )
     return f"""
         select
             count(*) as records,
@@ -84,36 +87,57 @@ def _has(*paths: str) -> str:
 
 RAW_SUITES = (
     GateSuite(
-        "raw_greenhouse_candidates", "raw",
+        "raw_greenhouse_candidates",
+        "raw",
         "Greenhouse candidate objects carry the documented keys (a renamed field is caught by name).",
-        _latest("greenhouse_candidates", {k: _has(f"$.{k}") for k in
-                ("id", "first_name", "last_name", "email_addresses", "phone_numbers", "created_at")}),
+        _latest(
+            "greenhouse_candidates",
+            {
+                k: _has(f"$.{k}")
+                for k in ("id", "first_name", "last_name", "email_addresses", "phone_numbers", "created_at")
+            },
+        ),
         _required_keys("id", "first_name", "last_name", "email_addresses", "phone_numbers", "created_at"),
     ),
     GateSuite(
-        "raw_greenhouse_applications", "raw",
+        "raw_greenhouse_applications",
+        "raw",
         "Greenhouse application objects carry the documented keys.",
         _latest("greenhouse_applications", {k: _has(f"$.{k}") for k in ("id", "candidate_id", "status", "applied_at")}),
         _required_keys("id", "candidate_id", "status", "applied_at"),
     ),
     GateSuite(
-        "raw_indeed_applications", "raw",
+        "raw_indeed_applications",
+        "raw",
         "Indeed Apply payloads carry the applicant, their name and the application time.",
-        _latest("indeed_applications", {"applicant": _has("$.applicant"), "applicant.fullName": _has("$.applicant.fullName"),
-                                        "appliedOnMillis": _has("$.appliedOnMillis")}),
+        _latest(
+            "indeed_applications",
+            {
+                "applicant": _has("$.applicant"),
+                "applicant.fullName": _has("$.applicant.fullName"),
+                "appliedOnMillis": _has("$.appliedOnMillis"),
+            },
+        ),
         _required_keys("applicant", "applicant.fullName", "appliedOnMillis"),
     ),
     GateSuite(
-        "raw_agency_candidates", "raw",
+        "raw_agency_candidates",
+        "raw",
         "Agency rows have a name column and a contact column, in Japanese or English headers.",
-        _latest("agency_candidates", {
-            "姓漢字 or last_name": _has('$."姓漢字"', "$.last_name", '$."姓カナ"', "$.last_name_kana"),
-            "メールアドレス/電話番号1 or email/phone": _has('$."メールアドレス"', "$.email", '$."電話番号1"', "$.phone"),
-        }),
+        _latest(
+            "agency_candidates",
+            {
+                "姓漢字 or last_name": _has('$."姓漢字"', "$.last_name", '$."姓カナ"', "$.last_name_kana"),
+                "メールアドレス/電話番号1 or email/phone": _has(
+                    '$."メールアドレス"', "$.email", '$."電話番号1"', "$.phone"
+                ),
+            },
+        ),
         _required_keys("姓漢字 or last_name", "メールアドレス/電話番号1 or email/phone"),
     ),
     GateSuite(
-        "raw_sendgrid_events", "raw",
+        "raw_sendgrid_events",
+        "raw",
         "SendGrid events carry the event type, the address and the time.",
         _latest("sendgrid_events", {k: _has(f"$.{k}") for k in ("event", "email", "timestamp")}),
         _required_keys("event", "email", "timestamp"),
@@ -131,13 +155,15 @@ def _validity():
         gxe.ExpectColumnValuesToBeBetween(column="record_dates_implausible", min_value=0, max_value=0, meta=BLOCKING),
         gxe.ExpectColumnValuesToBeBetween(column="birth_dates_implausible", min_value=0, max_value=0, meta=WARNING),
         gxe.ExpectColumnValuesToBeBetween(column="records_without_key", min_value=0, max_value=0, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="days_since_newest_record", max_value=FRESHNESS_WARNING_DAYS,
-                                          meta=WARNING),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="days_since_newest_record", max_value=FRESHNESS_WARNING_DAYS, meta=WARNING
+        ),
     ]
 
 
 def _volume_band(above_is: dict) -> Callable[[], list]:
     """ratio_to_recent_median inside VOLUME_BAND: too small is a warning, too large is `above_is`."""
+
     def build():
         gxe = _gxe()
         low, high = VOLUME_BAND
@@ -145,12 +171,14 @@ def _volume_band(above_is: dict) -> Callable[[], list]:
             gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=above_is),
             gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
         ]
+
     return build
 
 
 STAGING_SUITES = (
     GateSuite(
-        "staging_candidate_records", "staging",
+        "staging_candidate_records",
+        "staging",
         "Per source: emails and phones that normalise to valid values, record dates between 2000 and the run "
         "date, birth dates that can be real, every record with its key, and the newest record not too old.",
         """
@@ -173,7 +201,8 @@ STAGING_SUITES = (
         index_column="source",
     ),
     GateSuite(
-        "staging_load_volumes", "staging",
+        "staging_load_volumes",
+        "staging",
         "Per stream, the records this run landed against the median of the last runs that landed any "
         "(an export that suddenly shrinks by half, or triples, is suspicious). Needs 3 earlier runs.",
         f"""
@@ -238,18 +267,25 @@ def _scores():
 
 
 LANDED_CANDIDATE_RECORDS = "\n            union all ".join(
-    f"select distinct source, source_record_id from raw.{table}" for table in CANDIDATE_RAW_TABLES)
+    f"select distinct source, source_record_id from raw.{table}" for table in CANDIDATE_RAW_TABLES
+)
 
 MART_SUITES = (
     # personal data never enters a validation (results and Data Docs would show it): only whether it is well formed
     # (queries go through str.format: literal braces are doubled)
-    GateSuite("marts_candidates", "marts", "One row per candidate_id; emails and phones well formed.",
-              r"""select candidate_id,
+    GateSuite(
+        "marts_candidates",
+        "marts",
+        "One row per candidate_id; emails and phones well formed.",
+        r"""select candidate_id,
                         regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+') as email_well_formed,
                         regexp_full_match(phone, '\+[1-9][0-9]{{7,14}}') as phone_well_formed
-                 from marts.candidates""", _candidates),
+                 from marts.candidates""",
+        _candidates,
+    ),
     GateSuite(
-        "marts_candidate_crosswalk", "marts",
+        "marts_candidate_crosswalk",
+        "marts",
         "Every landed candidate record is in the crosswalk exactly once, with a candidate that has a profile.",
         """
         with landed as (
@@ -270,7 +306,8 @@ MART_SUITES = (
         _crosswalk,
     ),
     GateSuite(
-        "marts_scores", "marts",
+        "marts_scores",
+        "marts",
         "Engagement and fit scores stay within 0-100; nobody hired is in the talent pool.",
         """
         select
@@ -301,7 +338,8 @@ def _nurture_batch():
 
 NURTURE_SUITES = (
     GateSuite(
-        "nurture_batch", "nurture",
+        "nurture_batch",
+        "nurture",
         "Nobody in the batch about to be sent is suppressed (bounce, block, spam report, unsubscribe, group "
         "unsubscribe: read straight from the SendGrid events), without opt-in, hired, already mailed this "
         "campaign, or mailed within the frequency cap (read straight from the send ledger).",
@@ -330,7 +368,8 @@ NURTURE_SUITES = (
         _nurture_batch,
     ),
     GateSuite(
-        "nurture_batch_size", "nurture",
+        "nurture_batch_size",
+        "nurture",
         "The batch is not far larger than the batches of recent runs (a consent default flipped in an export "
         "would suddenly mail everyone). Needs 3 earlier runs that sent.",
         f"""
@@ -381,7 +420,8 @@ SUPPRESSING_EVENTS = """
 
 OUTBOUND_SUITES = (
     GateSuite(
-        "rejection_mail_batch", "rejections",
+        "rejection_mail_batch",
+        "rejections",
         "Every rejection mail about to go out answers a real rejection, goes to an opted-in person whose "
         "address is not suppressed (read straight from the SendGrid events), and was never sent before "
         "(read straight from the send ledger).",
@@ -403,7 +443,8 @@ OUTBOUND_SUITES = (
         index_column="step",
     ),
     GateSuite(
-        "relay_referral_batch", "referrals",
+        "relay_referral_batch",
+        "referrals",
         "Personal data goes to Career Relay only for people with recorded consent to that provision (Japan's "
         "APPI): the consent is true, its source record is named and is a landed record of this person; they "
         "were rejected, not hired, and not provided before (read straight from the provision log).",

@@ -15,8 +15,15 @@ from prefect.states import Failed
 from connectors.common.warehouse import resolve
 from connectors.sinks.career_relay.settings import CareerRelaySettings
 from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.dbt_runner import (DBT_PROJECT_DIR, DbtFailed, DbtSummary, build_or_retry, data_fingerprint,
-                              project_fingerprint, run_dbt)
+from flows.dbt_runner import (
+    DBT_PROJECT_DIR,
+    DbtFailed,
+    DbtSummary,
+    build_or_retry,
+    data_fingerprint,
+    project_fingerprint,
+    run_dbt,
+)
 from flows.defaults import WAREHOUSE, hold, today_in_tokyo
 from flows.gates import GateReport
 from flows.quality import failed_with, validate_gate
@@ -33,15 +40,22 @@ class BuildSummary:
 
 def settings_vars() -> dict:
     """The dbt vars that come from the sinks' settings, so dbt and the send steps agree."""
-    return {"nurture_frequency_cap_days": NurtureSettings().frequency_cap_days,
-            "career_relay_company_id": CareerRelaySettings().company_id}
+    return {
+        "nurture_frequency_cap_days": NurtureSettings().frequency_cap_days,
+        "career_relay_company_id": CareerRelaySettings().company_id,
+    }
 
 
 def dbt_cache_key(context, parameters) -> str:
     """Same warehouse, run date, landed data, ledgers, dbt project and settings: the build's result would be
     the same, so a retried or repeated run takes it from the cache instead of rebuilding."""
-    key = [str(resolve(parameters["warehouse"])), str(parameters["as_of"]), data_fingerprint(parameters["warehouse"]),
-           project_fingerprint(), json.dumps(settings_vars(), sort_keys=True)]
+    key = [
+        str(resolve(parameters["warehouse"])),
+        str(parameters["as_of"]),
+        data_fingerprint(parameters["warehouse"]),
+        project_fingerprint(),
+        json.dumps(settings_vars(), sort_keys=True),
+    ]
     return "dbt-build-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:32]
 
 
@@ -61,8 +75,12 @@ def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
 def publish_kpi_report(warehouse: str, as_of: date) -> str:
     """The static KPI report beside the warehouse, linked from the run (aggregates and ids only)."""
     path = write_kpi_report(warehouse, as_of)
-    create_link_artifact(key="kpi-report", link=path.as_uri(), link_text="KPI report",
-                         description=f"Applications, hires, channel mix, talent pool and job matches as of {as_of}")
+    create_link_artifact(
+        key="kpi-report",
+        link=path.as_uri(),
+        link_text="KPI report",
+        description=f"Applications, hires, channel mix, talent pool and job matches as of {as_of}",
+    )
     get_run_logger().info("KPI report written to %s", path)
     return str(path)
 
@@ -72,14 +90,19 @@ def generate_dbt_docs(warehouse: str, as_of: date) -> str:
     """The dbt docs site for HR (what each mart answers, every column), linked from the run."""
     run_dbt(["docs", "generate"], warehouse, as_of, settings_vars())
     index = DBT_PROJECT_DIR / "target" / "index.html"
-    create_link_artifact(key="dbt-docs", link=index.as_uri(), link_text="dbt docs",
-                         description="Models and columns described for HR; `make docs-serve` serves them")
+    create_link_artifact(
+        key="dbt-docs",
+        link=index.as_uri(),
+        link_text="dbt docs",
+        description="Models and columns described for HR; `make docs-serve` serves them",
+    )
     return str(index)
 
 
 @flow(name="build-warehouse")
-def build_warehouse(warehouse: str = "data/warehouse.duckdb", as_of: date | None = None,
-                    generate_docs: bool = False) -> BuildSummary:
+def build_warehouse(
+    warehouse: str = "data/warehouse.duckdb", as_of: date | None = None, generate_docs: bool = False
+) -> BuildSummary:
     """Gate the landed raw data, build every dbt model and test, gate staging and the marts, then write
     the KPI report.
 

@@ -44,9 +44,12 @@ class DbtFailed(RuntimeError):
 def dbt_args(command: list[str], as_of: date, extra_vars: dict | None = None) -> list[str]:
     return [
         *command,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--vars", json.dumps({"as_of_date": as_of.isoformat(), **(extra_vars or {})}),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--vars",
+        json.dumps({"as_of_date": as_of.isoformat(), **(extra_vars or {})}),
         "--quiet",
     ]
 
@@ -68,8 +71,10 @@ def run_dbt(command: list[str], warehouse: str | Path, as_of: date, extra_vars: 
             summary.failures.append(f"{node.node.resource_type} {node.node.name}: {message[0] if message else status}")
     if not summary.success:
         listed = "\n  ".join(summary.failures[:20]) or "see dbt_project/logs/dbt.log"
-        raise DbtFailed(f"dbt {summary.command} failed:\n  {listed}\nFix the model or the data, then retry the run "
-                        "(completed loads are not redone).")
+        raise DbtFailed(
+            f"dbt {summary.command} failed:\n  {listed}\nFix the model or the data, then retry the run "
+            "(completed loads are not redone)."
+        )
     return summary
 
 
@@ -100,8 +105,12 @@ def _last_run_was_build(as_of: date) -> bool:
 def next_dbt_command(warehouse: str | Path, as_of: date, extra_vars: dict | None = None) -> tuple[list[str], dict]:
     """`dbt retry` when the last build of this warehouse failed with the same inputs (nothing landed since,
     same vars), else `dbt build`; and the state to record for the next decision."""
-    state = {"warehouse": str(resolve(warehouse)), "as_of": as_of.isoformat(), "vars": extra_vars or {},
-             "data": data_fingerprint(warehouse)}
+    state = {
+        "warehouse": str(resolve(warehouse)),
+        "as_of": as_of.isoformat(),
+        "vars": extra_vars or {},
+        "data": data_fingerprint(warehouse),
+    }
     last = json.loads(LAST_BUILD.read_text()) if LAST_BUILD.is_file() else {}
     retry = last.get("success") is False and {k: last.get(k) for k in state} == state and _last_run_was_build(as_of)
     # unit tests check the SQL, not the data: they run in `make test` (tests/dbt), not in every production

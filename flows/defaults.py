@@ -21,8 +21,11 @@ def today_in_tokyo() -> date:
 
 def send_defaults(warehouse: str, outbox_dir: str | None, as_of: date | None) -> tuple[str, str, date]:
     """A sending flow's parameters with their defaults filled in: absolute paths, today in Tokyo."""
-    return (str(resolve(warehouse)), str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse)),
-            as_of or today_in_tokyo())
+    return (
+        str(resolve(warehouse)),
+        str(resolve(outbox_dir) if outbox_dir else default_outbox(warehouse)),
+        as_of or today_in_tokyo(),
+    )
 
 
 # Global concurrency limits (`make deploy` creates them with 1 slot each). DuckDB takes one writer at a

@@ -32,8 +32,12 @@ def settle_in_doubt_sends(warehouse: str) -> tuple[int, int]:
     with connect(warehouse) as con:
         accepted, released = settle_in_doubt(con, SendGridSettings().in_doubt_release_hours)
     if accepted or released:
-        get_run_logger().info("in-doubt sends settled from SendGrid's processed events: %d were accepted, %d were "
-                              "not and go out with the next send", accepted, released)
+        get_run_logger().info(
+            "in-doubt sends settled from SendGrid's processed events: %d were accepted, %d were "
+            "not and go out with the next send",
+            accepted,
+            released,
+        )
     return accepted, released
 
 
@@ -45,13 +49,19 @@ def dbt_build_engagement(warehouse: str, as_of: date) -> DbtSummary:
     except DbtFailed as failure:
         logger.error(str(failure))
         return Failed(message=str(failure), data=failure)
-    logger.info("dbt build (engagement): %s", ", ".join(f"{status} {n}" for status, n in sorted(summary.counts.items())))
+    logger.info(
+        "dbt build (engagement): %s", ", ".join(f"{status} {n}" for status, n in sorted(summary.counts.items()))
+    )
     return summary
 
 
 @flow(name="sync-engagement-events")
-def sync_engagement_events(landing: str = "data/landing", warehouse: str = "data/warehouse.duckdb",
-                           as_of: date | None = None, rebuild: bool = True) -> IngestSummary:
+def sync_engagement_events(
+    landing: str = "data/landing",
+    warehouse: str = "data/warehouse.duckdb",
+    as_of: date | None = None,
+    rebuild: bool = True,
+) -> IngestSummary:
     """Land new engagement events; with rebuild (the hourly deployment) also rebuild what depends on them.
     The pipeline lands them with rebuild=False and builds everything afterwards.
 

@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import sys
 from dataclasses import dataclass
+
 from connectors.common.warehouse import connect, ensure_schema, resolve, transaction, utc_now
 from connectors.sources import CANDIDATE_RAW_TABLES, RAW_TABLES
 
@@ -47,14 +48,19 @@ def erase_candidate(warehouse: str, candidate_id: str, reference: str) -> Erasur
         ensure_schema(con, RAW_TABLES)
         if con.execute("select count(*) from audit.erasure_requests where reference = ?", [reference]).fetchone()[0]:
             raise ValueError(f"erasure request {reference} was already carried out (audit.erasure_requests)")
-        records = con.execute("""
+        records = con.execute(
+            """
             select x.source, x.source_record_id, u.email, u.phone
             from marts.candidate_crosswalk x
             join intermediate.int_candidate_records_unioned u on u.record_key = x.record_key
-            where x.candidate_id = ?""", [candidate_id]).fetchall()
+            where x.candidate_id = ?""",
+            [candidate_id],
+        ).fetchall()
         if not records:
-            raise UnknownCandidate(f"candidate {candidate_id} is not in marts.candidate_crosswalk: check the id "
-                                   "(marts.candidates) or run the build first")
+            raise UnknownCandidate(
+                f"candidate {candidate_id} is not in marts.candidate_crosswalk: check the id "
+                "(marts.candidates) or run the build first"
+            )
         keys = sorted({(source, record_id) for source, record_id, _, _ in records})
         emails = sorted({email for *_, email, _ in records if email})
         phones = sorted({phone for *_, phone in records if phone})
@@ -63,31 +69,56 @@ def erase_candidate(warehouse: str, candidate_id: str, reference: str) -> Erasur
         con.executemany("insert into erase_keys values (?, ?)", keys)
         with transaction(con):
             files, deleted = set(), 0
-            targets = [(t, "(source, source_record_id) in (select source, source_record_id from erase_keys)", [])
-                       for t in CANDIDATE_RAW_TABLES]
+            targets = [
+                (t, "(source, source_record_id) in (select source, source_record_id from erase_keys)", [])
+                for t in CANDIDATE_RAW_TABLES
+            ]
             for table in ("greenhouse_applications", "greenhouse_scorecards"):
-                targets.append((table, "json_extract_string(record, '$.candidate_id') in "
-                                f"({', '.join('?' * len(greenhouse_ids)) or 'null'})", greenhouse_ids))
-            for table, field in (("sendgrid_events", "email"), ("event_attendance", "email"),
-                                 ("sendgrid_replies", "from_email")):
-                targets.append((table, f"lower(trim(json_extract_string(record, '$.{field}'))) in "
-                                f"({', '.join('?' * len(emails)) or 'null'})", emails))
+                targets.append(
+                    (
+                        table,
+                        "json_extract_string(record, '$.candidate_id') in "
+                        f"({', '.join('?' * len(greenhouse_ids)) or 'null'})",
+                        greenhouse_ids,
+                    )
+                )
+            for table, field in (
+                ("sendgrid_events", "email"),
+                ("event_attendance", "email"),
+                ("sendgrid_replies", "from_email"),
+            ):
+                targets.append(
+                    (
+                        table,
+                        f"lower(trim(json_extract_string(record, '$.{field}'))) in "
+                        f"({', '.join('?' * len(emails)) or 'null'})",
+                        emails,
+                    )
+                )
             for table, where, params in targets:
-                files |= {f for (f,) in con.execute(f"select distinct file from raw.{table} where {where}", params).fetchall()}
+                files |= {
+                    f for (f,) in con.execute(f"select distinct file from raw.{table} where {where}", params).fetchall()
+                }
                 deleted += con.execute(f"delete from raw.{table} where {where}", params).fetchone()[0]
             for value in emails + phones:
-                deleted += con.execute("delete from audit.quarantine where contains(raw_record, ?)", [value]).fetchone()[0]
-            con.execute("insert into audit.erasure_requests values (?, ?, ?, ?, ?)",
-                        [reference, candidate_id, utc_now(), deleted,
-                         "\n".join(sorted(files))])
-            identifiers = [("email", sha256(e), reference) for e in emails] + [("phone", sha256(p), reference) for p in phones]
+                deleted += con.execute(
+                    "delete from audit.quarantine where contains(raw_record, ?)", [value]
+                ).fetchone()[0]
+            con.execute(
+                "insert into audit.erasure_requests values (?, ?, ?, ?, ?)",
+                [reference, candidate_id, utc_now(), deleted, "\n".join(sorted(files))],
+            )
+            identifiers = [("email", sha256(e), reference) for e in emails] + [
+                ("phone", sha256(p), reference) for p in phones
+            ]
             con.executemany("insert into audit.erased_identifiers values (?, ?, ?) on conflict do nothing", identifiers)
     return Erasure(reference, candidate_id, deleted, len(identifiers), sorted(files))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.erase", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.erase", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--candidate-id", required=True, help="the person's candidate_id (marts.candidates)")
     parser.add_argument("--reference", required=True, help="your ticket or request number, kept in the audit trail")
     parser.add_argument("--warehouse", default="data/warehouse.duckdb")
@@ -97,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownCandidate, ValueError) as problem:
         print(f"erase: {problem}", file=sys.stderr)
         return 1
-    print(f"Erased {done.candidate_id} ({done.reference}): {done.raw_rows_deleted} raw rows deleted, "
-          f"{done.identifiers} address/phone hashes kept so they are never contacted again.")
+    print(
+        f"Erased {done.candidate_id} ({done.reference}): {done.raw_rows_deleted} raw rows deleted, "
+        f"{done.identifiers} address/phone hashes kept so they are never contacted again."
+    )
     if done.files_to_redact:
         print("These landed files still hold the person's data (with other people's): redact or delete them:")
         print("\n".join(f"  {f}" for f in done.files_to_redact))

@@ -44,13 +44,19 @@ class GateReport:
         return [o for o in self.outcomes if not o.success and o.severity != "blocking"]
 
     def markdown(self, stage: str) -> str:
-        lines = [f"### Quality gate: {stage}", "", "| suite | rows | passed | blocking failed | warnings |",
-                 "|---|---:|---:|---:|---:|"]
+        lines = [
+            f"### Quality gate: {stage}",
+            "",
+            "| suite | rows | passed | blocking failed | warnings |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for suite, rows in self.rows_checked.items():
             outcomes = [o for o in self.outcomes if o.suite == suite]
             blocking = sum(1 for o in outcomes if not o.success and o.severity == "blocking")
             warned = sum(1 for o in outcomes if not o.success and o.severity != "blocking")
-            lines.append(f"| {suite} | {rows:,} | {sum(o.success for o in outcomes)}/{len(outcomes)} | {blocking} | {warned} |")
+            lines.append(
+                f"| {suite} | {rows:,} | {sum(o.success for o in outcomes)}/{len(outcomes)} | {blocking} | {warned} |"
+            )
         problems = [o for o in self.outcomes if not o.success]
         if problems:
             lines += ["", "| suite | expectation | column | severity | observed |", "|---|---|---|---|---|"]
@@ -101,10 +107,15 @@ def _checkpoint(context, suite_def: GateSuite):
     except (KeyError, LookupError):
         batch = asset.add_batch_definition_whole_dataframe(suite_def.name)
     suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=suite_def.name, expectations=suite_def.expectations(),
-                            meta={"description": suite_def.description, "stage": suite_def.stage}))
+        gx.ExpectationSuite(
+            name=suite_def.name,
+            expectations=suite_def.expectations(),
+            meta={"description": suite_def.description, "stage": suite_def.stage},
+        )
+    )
     validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(data=batch, suite=suite, name=suite_def.name))
+        gx.ValidationDefinition(data=batch, suite=suite, name=suite_def.name)
+    )
     result_format = {"result_format": "SUMMARY"}
     if suite_def.index_column:
         result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [suite_def.index_column]}
@@ -162,16 +173,20 @@ def run_gate(warehouse: str | Path, stage: str, params: dict | None = None, gx_r
                 meta = config.meta or {}
                 observed = _observed(expectation, column, suite_def.index_column)
                 if meta.get("check") == "required_key" and not expectation.success:
-                    observed = (f"required field {column} is missing in {int(frame[column].iloc[0]):,} of "
-                                f"{int(frame['records'].iloc[0]):,} records: was it renamed in the export?")
-                report.outcomes.append(ExpectationOutcome(
-                    suite=suite_def.name,
-                    expectation=config.type,
-                    column=column,
-                    severity=meta.get("severity", "blocking"),
-                    success=bool(expectation.success),
-                    observed=observed,
-                ))
+                    observed = (
+                        f"required field {column} is missing in {int(frame[column].iloc[0]):,} of "
+                        f"{int(frame['records'].iloc[0]):,} records: was it renamed in the export?"
+                    )
+                report.outcomes.append(
+                    ExpectationOutcome(
+                        suite=suite_def.name,
+                        expectation=config.type,
+                        column=column,
+                        severity=meta.get("severity", "blocking"),
+                        success=bool(expectation.success),
+                        observed=observed,
+                    )
+                )
     docs = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     report.data_docs = str(docs) if docs.exists() else None
     return report

@@ -69,13 +69,21 @@ def land_stream_task(landing: str, warehouse: str, stream_name: str) -> list[Loa
     logger = get_run_logger()
     stream = next(s for s in all_streams(Path(landing)) if s.name == stream_name)
     with connect(warehouse) as con:
-        results = land_stream(con, stream, run_id=str(flow_run.get_id() or "") or None,
-                              archive=Path(landing) / ARCHIVE_FOLDER / stream.source)
+        results = land_stream(
+            con,
+            stream,
+            run_id=str(flow_run.get_id() or "") or None,
+            archive=Path(landing) / ARCHIVE_FOLDER / stream.source,
+        )
     loaded = [r for r in results if r.status == "loaded"]
     logger.info(
         "%s: %d file(s) loaded, %d already loaded before; %d records read, %d landed, %d quarantined",
-        stream_name, len(loaded), len(results) - len(loaded), sum(r.records_read for r in loaded),
-        sum(r.records_landed for r in loaded), sum(r.records_quarantined for r in loaded),
+        stream_name,
+        len(loaded),
+        len(results) - len(loaded),
+        sum(r.records_read for r in loaded),
+        sum(r.records_landed for r in loaded),
+        sum(r.records_quarantined for r in loaded),
     )
     for result in loaded:
         for reason in result.reasons:
@@ -95,8 +103,9 @@ def pull_greenhouse_api(landing: str, warehouse: str) -> int:
 
 
 @flow(name="ingest-sources")
-def ingest_sources(landing: str = "data/landing", warehouse: str = "data/warehouse.duckdb",
-                   streams: list[str] | None = None) -> IngestSummary:
+def ingest_sources(
+    landing: str = "data/landing", warehouse: str = "data/warehouse.duckdb", streams: list[str] | None = None
+) -> IngestSummary:
     """Land new files from every source folder (or only the named streams); files loaded before are skipped.
 
     Args:
@@ -110,7 +119,8 @@ def ingest_sources(landing: str = "data/landing", warehouse: str = "data/warehou
         raise FileNotFoundError(
             f"landing folder {landing_path} does not exist: create it with the source folders "
             "(ats/greenhouse, job_boards/indeed, agencies/<name>, ...) or generate demo data with "
-            "`python -m connectors.demo --people 3000 --out {landing_path}`")
+            "`python -m connectors.demo --people 3000 --out {landing_path}`"
+        )
     with hold(WAREHOUSE):
         with connect(warehouse) as con:
             ensure_schema(con, RAW_TABLES)

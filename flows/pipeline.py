@@ -58,29 +58,55 @@ def pipeline(
         return failed_with(outbound_state)
     build, sent = build_state.result(), send_state.result()
 
-    summary = RunSummary(ingest=ingest, build=build, send=sent, outbox_dir=outbox_dir,
-                         warehouse=read_warehouse_counts(warehouse), outbound=outbound_state.result())
-    create_markdown_artifact(key="pipeline-summary", markdown=summary.markdown(),
-                             description="Records per source, candidates, gates, messages")
-    logger.info("pipeline done: %s candidates, %s nurture messages %s",
-                f"{summary.warehouse.get('candidates', 0):,}", f"{sent.messages:,}",
-                "written to the outbox" if send_mode == "outbox" else "accepted by SendGrid")
+    summary = RunSummary(
+        ingest=ingest,
+        build=build,
+        send=sent,
+        outbox_dir=outbox_dir,
+        warehouse=read_warehouse_counts(warehouse),
+        outbound=outbound_state.result(),
+    )
+    create_markdown_artifact(
+        key="pipeline-summary",
+        markdown=summary.markdown(),
+        description="Records per source, candidates, gates, messages",
+    )
+    logger.info(
+        "pipeline done: %s candidates, %s nurture messages %s",
+        f"{summary.warehouse.get('candidates', 0):,}",
+        f"{sent.messages:,}",
+        "written to the outbox" if send_mode == "outbox" else "accepted by SendGrid",
+    )
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--landing", default="data/landing", help="landing folder (default data/landing)")
-    parser.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB file (default data/warehouse.duckdb)")
-    parser.add_argument("--send-mode", choices=("outbox", "sendgrid"), default="outbox",
-                        help="outbox writes request bodies and sends nothing (default); sendgrid sends")
+    parser.add_argument(
+        "--warehouse", default="data/warehouse.duckdb", help="DuckDB file (default data/warehouse.duckdb)"
+    )
+    parser.add_argument(
+        "--send-mode",
+        choices=("outbox", "sendgrid"),
+        default="outbox",
+        help="outbox writes request bodies and sends nothing (default); sendgrid sends",
+    )
     parser.add_argument("--outbox", default=None, help="outbox folder (default: 'outbox' beside the warehouse)")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="run date (default: today in Asia/Tokyo)")
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=None, help="run date (default: today in Asia/Tokyo)"
+    )
     args = parser.parse_args(argv)
     try:
-        summary = pipeline(landing=args.landing, warehouse=args.warehouse, send_mode=args.send_mode,
-                           outbox_dir=args.outbox, as_of=args.as_of)
+        summary = pipeline(
+            landing=args.landing,
+            warehouse=args.warehouse,
+            send_mode=args.send_mode,
+            outbox_dir=args.outbox,
+            as_of=args.as_of,
+        )
     except Exception as exc:  # the flow run is already marked Failed; give the person one clear message
         print(f"\npipeline failed: {exc}", file=sys.stderr)
         return 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -17,12 +17,16 @@ from flows.gates import GateFailed, GateReport, run_gate
 
 
 def _record(warehouse: str, stage: str, report: GateReport, started: datetime) -> None:
-    checked = datetime.now(timezone.utc).replace(tzinfo=None)
+    checked = datetime.now(UTC).replace(tzinfo=None)
     run_id = str(flow_run.get_id() or "") or None
     with connect(warehouse) as con:
-        con.executemany("INSERT INTO audit.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(run_id, checked, o.suite, o.expectation, o.column, o.severity, o.success, o.observed)
-                         for o in report.outcomes])
+        con.executemany(
+            "INSERT INTO audit.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, checked, o.suite, o.expectation, o.column, o.severity, o.success, o.observed)
+                for o in report.outcomes
+            ],
+        )
         if not report.blocking_failures and stage in AFTER_PASS:
             con.execute(AFTER_PASS[stage], [checked, started])
 
@@ -40,17 +44,25 @@ def validate_gate(warehouse: str, stage: str, as_of: date, cap_days: int = 14) -
     """Run every suite of `stage`; the task ends Failed (the message names the suite, the expectation and the
     observed value) on a blocking failure."""
     logger = get_run_logger()
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     report = run_gate(warehouse, stage, {"as_of": as_of.isoformat(), "cap_days": cap_days})
     _record(warehouse, stage, report, started)
-    create_markdown_artifact(key=f"quality-gate-{stage}", markdown=report.markdown(stage),
-                             description=f"Great Expectations results for the {stage} stage")
+    create_markdown_artifact(
+        key=f"quality-gate-{stage}",
+        markdown=report.markdown(stage),
+        description=f"Great Expectations results for the {stage} stage",
+    )
     if report.data_docs:
-        create_link_artifact(key="data-docs", link=Path(report.data_docs).as_uri(), link_text="Great Expectations Data Docs",
-                             description="Data Docs, rebuilt by every gate")
+        create_link_artifact(
+            key="data-docs",
+            link=Path(report.data_docs).as_uri(),
+            link_text="Great Expectations Data Docs",
+            description="Data Docs, rebuilt by every gate",
+        )
     for warning in report.warnings:
-        logger.warning("gate warning: suite %s, %s on %s: %s", warning.suite, warning.expectation, warning.column,
-                       warning.observed)
+        logger.warning(
+            "gate warning: suite %s, %s on %s: %s", warning.suite, warning.expectation, warning.column, warning.observed
+        )
     if report.blocking_failures:
         message = report.failure_message()
         logger.error(message)

@@ -11,7 +11,7 @@ import html
 import io
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -42,19 +42,29 @@ def report_path(warehouse: str | Path) -> Path:
 
 
 def _series(con, kpi: str, months: list[date], channel: str = "all") -> list[float]:
-    values = dict(con.execute("select month, value from marts.kpi_monthly where kpi = ? and channel = ?",
-                              [kpi, channel]).fetchall())
+    values = dict(
+        con.execute(
+            "select month, value from marts.kpi_monthly where kpi = ? and channel = ?", [kpi, channel]
+        ).fetchall()
+    )
     return [float(values.get(month) or 0) for month in months]
 
 
 def read_report_data(warehouse: str | Path, as_of: date) -> ReportData:
     with connect(warehouse, read_only=True) as con:
-        months = [m for (m,) in con.execute(
-            "select distinct month from marts.kpi_monthly where kpi = 'applications' and month <= ? order by month",
-            [as_of]).fetchall()]
-        channels = [c for (c,) in con.execute("""
+        months = [
+            m
+            for (m,) in con.execute(
+                "select distinct month from marts.kpi_monthly where kpi = 'applications' and month <= ? order by month",
+                [as_of],
+            ).fetchall()
+        ]
+        channels = [
+            c
+            for (c,) in con.execute("""
             select channel from marts.kpi_monthly where kpi = 'applications' and channel <> 'all'
-            group by channel order by sum(numerator) desc""").fetchall()]
+            group by channel order by sum(numerator) desc""").fetchall()
+        ]
         return ReportData(
             months=months,
             applications=_series(con, "applications", months),
@@ -65,7 +75,9 @@ def read_report_data(warehouse: str | Path, as_of: date) -> ReportData:
                 select status, count(*) from marts.applications group by status
                 order by case status when 'applied' then 1 when 'referred' then 2 when 'active' then 3
                          when 'rejected' then 4 when 'declined' then 5 when 'hired' then 6 else 7 end""").fetchall(),
-            pool=con.execute("select pool_status, count(*) from marts.talent_pool group by 1 order by 2 desc").fetchall(),
+            pool=con.execute(
+                "select pool_status, count(*) from marts.talent_pool group by 1 order by 2 desc"
+            ).fetchall(),
             campaigns=con.execute("""
                 select channel, max(case when kpi = 'open_rate' then value end), max(case when kpi = 'click_rate' then value end)
                 from marts.kpi_monthly where kpi in ('open_rate', 'click_rate')
@@ -81,8 +93,10 @@ def read_report_data(warehouse: str | Path, as_of: date) -> ReportData:
             top_matches=con.execute("""
                 select job_id, job_title, count(*), max(fit_score) from marts.job_matches
                 group by job_id, job_title order by job_id""").fetchall(),
-            relay_slots=float(con.execute("""
-                select coalesce(max(value), 0) from marts.kpi_monthly where kpi = 'relay_free_slots'""").fetchone()[0]),
+            relay_slots=float(
+                con.execute("""
+                select coalesce(max(value), 0) from marts.kpi_monthly where kpi = 'relay_free_slots'""").fetchone()[0]
+            ),
             candidates=con.execute("select count(*) from marts.candidates").fetchone()[0],
         )
 
@@ -91,7 +105,7 @@ def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
+    return text[text.index("<svg") :]  # drop the XML prolog: the SVG is inlined in HTML
 
 
 def _trend_chart(data: ReportData) -> str:
@@ -104,8 +118,13 @@ def _trend_chart(data: ReportData) -> str:
     axes.tick_params(axis="x", labelrotation=45)
     axes.legend(loc="upper left")
     rate_axes = axes.twinx()
-    rate_axes.plot(labels, [r * 100 for r in data.reapplication_rate], linestyle="--", color=COLORS[2],
-                   label="re-application rate (%)")
+    rate_axes.plot(
+        labels,
+        [r * 100 for r in data.reapplication_rate],
+        linestyle="--",
+        color=COLORS[2],
+        label="re-application rate (%)",
+    )
     rate_axes.set_ylabel("re-application rate (%)")
     rate_axes.legend(loc="upper right")
     return _svg(figure)
@@ -149,7 +168,7 @@ def _fmt(value) -> str:
 
 
 def render(data: ReportData, as_of: date) -> str:
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     charts = [
         ("applications-trend", "Applications, hires and re-application rate per month", _trend_chart(data)),
         ("funnel", "Where applications end (funnel)", _funnel_chart(data)),

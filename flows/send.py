@@ -44,7 +44,14 @@ def write_outbox(warehouse: str, outbox_dir: str, as_of: date, kind: str = "nurt
     summary = write_campaign_outbox(warehouse, outbox_dir, as_of, CAMPAIGNS[kind], run_id=_run_id())
     get_run_logger().info(
         "%s: %d in the batch, %d written to the outbox in %d request(s), %d already sent, %d held back by the "
-        "frequency cap", kind, summary.audience, summary.messages, summary.batches, summary.already_sent, summary.capped)
+        "frequency cap",
+        kind,
+        summary.audience,
+        summary.messages,
+        summary.batches,
+        summary.already_sent,
+        summary.capped,
+    )
     return summary
 
 
@@ -54,8 +61,9 @@ def send_via_sendgrid(warehouse: str, as_of: date, kind: str = "nurture") -> Sen
     bar = Progress(f"{kind}-send-progress", f"{kind} mail accepted by SendGrid")
 
     def progress(summary: SendSummary) -> None:
-        logger.info("%s: %d messages accepted by SendGrid in %d request(s) so far", kind, summary.messages,
-                    summary.batches)
+        logger.info(
+            "%s: %d messages accepted by SendGrid in %d request(s) so far", kind, summary.messages, summary.batches
+        )
         settled = summary.messages + len(summary.refused) + summary.in_doubt
         bar.update(settled, max(settled, summary.audience - summary.already_sent - summary.capped))
 
@@ -64,18 +72,39 @@ def send_via_sendgrid(warehouse: str, as_of: date, kind: str = "nurture") -> Sen
     except (SendGridKeyMissing, SendGridKeyRefused, SendGridUnavailable) as problem:
         logger.error(str(problem))
         return Failed(message=str(problem), data=problem)
-    logger.info("%s: %d in the batch, %d accepted by SendGrid in %d request(s), %d already sent, %d held back "
-                "by the frequency cap, %d refused, %d in doubt", kind, summary.audience, summary.messages,
-                summary.batches, summary.already_sent, summary.capped, len(summary.refused), summary.in_doubt)
+    logger.info(
+        "%s: %d in the batch, %d accepted by SendGrid in %d request(s), %d already sent, %d held back "
+        "by the frequency cap, %d refused, %d in doubt",
+        kind,
+        summary.audience,
+        summary.messages,
+        summary.batches,
+        summary.already_sent,
+        summary.capped,
+        len(summary.refused),
+        summary.in_doubt,
+    )
     for refused in summary.refused:
-        logger.warning("SendGrid refused the message for %s (%s): %s", refused["candidate_id"],
-                       refused["campaign_id"], refused["reason"])
+        logger.warning(
+            "SendGrid refused the message for %s (%s): %s",
+            refused["candidate_id"],
+            refused["campaign_id"],
+            refused["reason"],
+        )
     if summary.settled_accepted or summary.released:
-        logger.info("%s: in-doubt sends settled from SendGrid's processed events: %d were accepted, %d were not "
-                    "and went out in this run", kind, summary.settled_accepted, summary.released)
+        logger.info(
+            "%s: in-doubt sends settled from SendGrid's processed events: %d were accepted, %d were not "
+            "and went out in this run",
+            kind,
+            summary.settled_accepted,
+            summary.released,
+        )
     if summary.in_doubt:
-        logger.warning("%d recipients are in doubt (no answer from SendGrid yet): they are not sent again until "
-                       "SendGrid's events settle them; see docs/runbook.md, 'A send is in doubt'", summary.in_doubt)
+        logger.warning(
+            "%d recipients are in doubt (no answer from SendGrid yet): they are not sent again until "
+            "SendGrid's events settle them; see docs/runbook.md, 'A send is in doubt'",
+            summary.in_doubt,
+        )
     return summary
 
 
@@ -96,8 +125,12 @@ def _send_campaign(warehouse: str, outbox_dir: str, as_of: date, send_mode: str,
 
 
 @flow(name="send-nurture")
-def send_nurture(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | None = None, as_of: date | None = None,
-                 send_mode: SendMode = "outbox") -> SendSummary:
+def send_nurture(
+    warehouse: str = "data/warehouse.duckdb",
+    outbox_dir: str | None = None,
+    as_of: date | None = None,
+    send_mode: SendMode = "outbox",
+) -> SendSummary:
     """Write (outbox) or send (sendgrid) this month's nurture campaign per segment.
 
     Args:
@@ -129,16 +162,26 @@ def provide_relay_referrals(warehouse: str, as_of: date) -> ProvisionSummary:
         logger.error(str(problem))
         return Failed(message=str(problem), data=problem)
     where = f"exported to {export_dir} for the operator" if summary.mode == "csv" else "pushed to the Career Relay API"
-    logger.info("Career Relay: %d referral(s) with consent %s in %d batch(es) (%d resumed from an earlier run), "
-                "each written to the provision log", summary.provided, where, summary.batches, summary.resumed)
+    logger.info(
+        "Career Relay: %d referral(s) with consent %s in %d batch(es) (%d resumed from an earlier run), "
+        "each written to the provision log",
+        summary.provided,
+        where,
+        summary.batches,
+        summary.resumed,
+    )
     for refused in summary.refused:
         logger.warning("Career Relay refused batch %s: %s", refused["batch_id"], refused["reason"])
     return summary
 
 
 @flow(name="send-rejections-and-referrals")
-def send_rejections_and_referrals(warehouse: str = "data/warehouse.duckdb", outbox_dir: str | None = None,
-                                  as_of: date | None = None, send_mode: SendMode = "outbox") -> RejectionsAndReferrals:
+def send_rejections_and_referrals(
+    warehouse: str = "data/warehouse.duckdb",
+    outbox_dir: str | None = None,
+    as_of: date | None = None,
+    send_mode: SendMode = "outbox",
+) -> RejectionsAndReferrals:
     """Rejection mail (each with the person's Career Relay link) for new rejections, then the Career Relay
     referrals of the people who consented; each step behind its own gate.
 
@@ -165,4 +208,3 @@ def _send_rejections_and_referrals(warehouse: str, outbox_dir: str, as_of: date,
     if referrals.is_failed():
         return failed_with(referrals)
     return RejectionsAndReferrals(mail.result(), referrals.result())
-

@@ -60,11 +60,15 @@ class RunSummary:
         w, mail, relay = self.warehouse, self.outbound.rejections, self.outbound.referrals
         verb = "accepted by SendGrid" if mail.mode == "sendgrid" else "written to the outbox"
         where = "exported as CSV for the operator" if relay.mode == "csv" else "pushed to the Career Relay API"
-        reconciled = ("the operator's count agrees" if not w.get("relay_unmatched")
-                      else f"{w['relay_unmatched']:,} registrations the operator counts do not match our tokens")
+        reconciled = (
+            "the operator's count agrees"
+            if not w.get("relay_unmatched")
+            else f"{w['relay_unmatched']:,} registrations the operator counts do not match our tokens"
+        )
         return [
             f"Rejection mail: {mail.messages:,} {verb}, each with its Career Relay link ({mail.already_sent:,} already "
-            f"sent" + (f"; {len(mail.refused):,} refused, {mail.in_doubt:,} in doubt" if mail.mode == "sendgrid" else "")
+            f"sent"
+            + (f"; {len(mail.refused):,} refused, {mail.in_doubt:,} in doubt" if mail.mode == "sendgrid" else "")
             + ")",
             f"Career Relay: {relay.provided:,} referrals with consent {where} (provision log: "
             f"{w.get('provisions_total', 0):,}); credits: {w.get('relay_referrals', 0):,} referrals, "
@@ -76,7 +80,15 @@ class RunSummary:
         for source in sorted(set(self.ingest.by_source) | landed_before):
             t = self.ingest.by_source.get(source) or SourceTotals()
             total = self.warehouse.get(f"landed:{source}", 0)
-            yield source, t.files_loaded, t.files_skipped, t.records_read, t.records_landed, t.records_quarantined, total
+            yield (
+                source,
+                t.files_loaded,
+                t.files_skipped,
+                t.records_read,
+                t.records_landed,
+                t.records_quarantined,
+                total,
+            )
 
     def _gate_rows(self):
         for report in self.build.gates:
@@ -95,16 +107,22 @@ class RunSummary:
     def text(self) -> str:
         w = self.warehouse
         lines = ["Records per source (new files this run; all landed so far):"]
-        lines.append(f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
-                     f" {'in warehouse':>12}")
+        lines.append(
+            f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
+            f" {'in warehouse':>12}"
+        )
         for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
-            lines.append(f"  {source:32} {loaded:>5} {skipped:>7} {read:>9,} {landed:>9,} {quarantined:>11,} {total:>12,}")
+            lines.append(
+                f"  {source:32} {loaded:>5} {skipped:>7} {read:>9,} {landed:>9,} {quarantined:>11,} {total:>12,}"
+            )
         if not self.ingest.load_ids:
             lines.append("  no new files: 0 records loaded")
         merged = w.get("candidate_records", 0) - w.get("candidates", 0)
-        lines.append(f"Candidates after merging: {w.get('candidates', 0):,} people from "
-                     f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged; "
-                     f"{w.get('identity_review_queue', 0):,} pairs await review in marts.identity_review_queue)")
+        lines.append(
+            f"Candidates after merging: {w.get('candidates', 0):,} people from "
+            f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged; "
+            f"{w.get('identity_review_queue', 0):,} pairs await review in marts.identity_review_queue)"
+        )
         lines.append(f"Talent pool: {w.get('talent_pool', 0):,} people")
         if getattr(self.build, "report", None):
             lines.append(f"KPI report: {self.build.report}")
@@ -115,29 +133,43 @@ class RunSummary:
         if self._data_docs():
             lines.append(f"Data Docs: {self._data_docs()}")
         s = self.send
-        held = (f"{s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
-                f" {w.get('suppressed_addresses', 0):,} suppressed addresses")
+        held = (
+            f"{s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
+            f" {w.get('suppressed_addresses', 0):,} suppressed addresses"
+        )
         if s.mode == "sendgrid":
             settled_accepted, released = self._settled()
-            lines.append(f"Messages accepted by SendGrid: {s.messages:,} in {s.batches} request(s) ({held}; "
-                         f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt; earlier in-doubt sends settled from "
-                         f"SendGrid's events: {settled_accepted:,} accepted, {released:,} not, sent now)")
+            lines.append(
+                f"Messages accepted by SendGrid: {s.messages:,} in {s.batches} request(s) ({held}; "
+                f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt; earlier in-doubt sends settled from "
+                f"SendGrid's events: {settled_accepted:,} accepted, {released:,} not, sent now)"
+            )
         else:
-            lines.append(f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir}"
-                         f" ({held})")
+            lines.append(
+                f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir} ({held})"
+            )
         lines += self._outbound_lines()
         return "\n".join(lines)
 
     def markdown(self) -> str:
         w = self.warehouse
-        out = ["## Pipeline run", "", "| source | files | skipped | read | landed | quarantined | in warehouse |",
-               "|---|---:|---:|---:|---:|---:|---:|"]
+        out = [
+            "## Pipeline run",
+            "",
+            "| source | files | skipped | read | landed | quarantined | in warehouse |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
             out.append(f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} |")
-        out += ["", f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records "
-                    f"({w.get('identity_review_queue', 0):,} pairs to review); "
-                    f"**talent pool:** {w.get('talent_pool', 0):,}", "",
-                "| gate suite | rows | expectations passed |", "|---|---:|---:|"]
+        out += [
+            "",
+            f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records "
+            f"({w.get('identity_review_queue', 0):,} pairs to review); "
+            f"**talent pool:** {w.get('talent_pool', 0):,}",
+            "",
+            "| gate suite | rows | expectations passed |",
+            "|---|---:|---:|",
+        ]
         for suite, rows, ratio, _ in self._gate_rows():
             out.append(f"| {suite} | {rows:,} | {ratio} |")
         if self._warnings():
@@ -145,8 +177,11 @@ class RunSummary:
             out += [f"- {w.suite}, {w.expectation} on {w.column}: {w.observed}" for w in self._warnings()]
         s = self.send
         where = "SendGrid" if s.mode == "sendgrid" else "Outbox"
-        out += ["", f"**{where}:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
-                    f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"
-                    + (f"; {len(s.refused):,} refused; {s.in_doubt:,} in doubt" if s.mode == "sendgrid" else "")]
+        out += [
+            "",
+            f"**{where}:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
+            f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"
+            + (f"; {len(s.refused):,} refused; {s.in_doubt:,} in doubt" if s.mode == "sendgrid" else ""),
+        ]
         out += [f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}" for line in self._outbound_lines()]
         return "\n".join(out)

@@ -21,8 +21,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from tests.sendgrid_server import FailurePlan
 
 API_KEY = "cr-test-key"
-ALLOWED = {"tracking_token", "family_name", "given_name", "family_name_kana", "given_name_kana", "email", "phone",
-           "prefecture", "desired_job_type", "years_experience", "skills", "consent_reference"}
+ALLOWED = {
+    "tracking_token",
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "email",
+    "phone",
+    "prefecture",
+    "desired_job_type",
+    "years_experience",
+    "skills",
+    "consent_reference",
+}
 
 
 @dataclass
@@ -109,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.close()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with self.owner._lock:
             self.owner.requests += 1
@@ -129,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._drop()
         if failure == "slow":
             import time
+
             time.sleep(self.owner.plan.slow_seconds)
         try:
             body = json.loads(body_bytes)

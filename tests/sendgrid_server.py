@@ -42,7 +42,9 @@ def _request_schema() -> dict:
     return {**schema, "components": spec["components"]}
 
 
-_VALIDATOR = jsonschema.Draft202012Validator(_request_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+_VALIDATOR = jsonschema.Draft202012Validator(
+    _request_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Delivered:
 class FailurePlan:
     """What goes wrong. `script` is consumed first, one entry per request ('429', '500', 'slow', 'drop', 'ok');
     then each request fails with `random_rate` probability, picking uniformly among `random_kinds`."""
+
     script: list[str] = field(default_factory=list)
     random_rate: float = 0.0
     random_kinds: tuple[str, ...] = ("429", "500", "drop", "slow")
@@ -81,8 +84,14 @@ class FailurePlan:
 
 
 class MailSendServer:
-    def __init__(self, plan: FailurePlan | None = None, api_key: str = API_KEY, port: int = 0, delay_s: float = 0.0,
-                 events_dir: Path | None = None):
+    def __init__(
+        self,
+        plan: FailurePlan | None = None,
+        api_key: str = API_KEY,
+        port: int = 0,
+        delay_s: float = 0.0,
+        events_dir: Path | None = None,
+    ):
         self.plan = plan or FailurePlan()
         self.delay_s = delay_s
         self.events_dir = events_dir  # where accepted messages' `processed` events go, as the Event Webhook would
@@ -114,15 +123,17 @@ class MailSendServer:
             index = self.requests
             for personalization in body["personalizations"]:
                 for recipient in personalization["to"]:
-                    self.delivered.append(Delivered(
-                        message_id=message_id,
-                        email=recipient["email"],
-                        custom_args={**_message_custom_args(body), **personalization.get("custom_args", {})},
-                        template_id=body.get("template_id"),
-                        categories=list(body.get("categories", [])),
-                        body_index=index,
-                        template_data=personalization.get("dynamic_template_data", {}),
-                    ))
+                    self.delivered.append(
+                        Delivered(
+                            message_id=message_id,
+                            email=recipient["email"],
+                            custom_args={**_message_custom_args(body), **personalization.get("custom_args", {})},
+                            template_id=body.get("template_id"),
+                            categories=list(body.get("categories", [])),
+                            body_index=index,
+                            template_data=personalization.get("dynamic_template_data", {}),
+                        )
+                    )
             if self.events_dir is not None:
                 self._write_processed_events(body, message_id, index)
         return message_id
@@ -131,11 +142,20 @@ class MailSendServer:
         """One `processed` event per recipient, custom_args at the top level, as SendGrid's Event Webhook posts
         them; written before the 202 goes out, so a client that dies waiting still leaves the evidence."""
         now = int(time.time())
-        events = [{"email": recipient["email"], "timestamp": now, "event": "processed",
-                   "sg_event_id": secrets.token_urlsafe(16), "sg_message_id": f"{message_id}.filter0001.{index}.{n}",
-                   "category": list(body.get("categories", [])),
-                   **_message_custom_args(body), **personalization.get("custom_args", {})}
-                  for n, personalization in enumerate(body["personalizations"]) for recipient in personalization["to"]]
+        events = [
+            {
+                "email": recipient["email"],
+                "timestamp": now,
+                "event": "processed",
+                "sg_event_id": secrets.token_urlsafe(16),
+                "sg_message_id": f"{message_id}.filter0001.{index}.{n}",
+                "category": list(body.get("categories", [])),
+                **_message_custom_args(body),
+                **personalization.get("custom_args", {}),
+            }
+            for n, personalization in enumerate(body["personalizations"])
+            for recipient in personalization["to"]
+        ]
         self.events_dir.mkdir(parents=True, exist_ok=True)
         path = self.events_dir / f"processed_{now}_{index:06d}_{secrets.token_hex(4)}.json"
         path.write_text(json.dumps(events, ensure_ascii=False))
@@ -150,42 +170,78 @@ def problems(body) -> list[dict]:
     """SendGrid-style errors for a request body: schema violations first, then the documented limits."""
     if not isinstance(body, dict):
         return [{"message": "Bad Request", "field": None}]
-    errors = [{"message": error.message, "field": ".".join(str(p) for p in error.absolute_path) or None}
-              for error in sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.absolute_path))]
+    errors = [
+        {"message": error.message, "field": ".".join(str(p) for p in error.absolute_path) or None}
+        for error in sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.absolute_path))
+    ]
     if errors:
         return errors
     personalizations = body.get("personalizations") or []
     if not personalizations:
         errors.append({"message": "You must have at least one personalization.", "field": "personalizations"})
     if len(personalizations) > MAX_PERSONALIZATIONS:
-        errors.append({"message": "The personalization block is limited to 1000 personalizations per API request.",
-                       "field": "personalizations"})
+        errors.append(
+            {
+                "message": "The personalization block is limited to 1000 personalizations per API request.",
+                "field": "personalizations",
+            }
+        )
     addresses = [r["email"].lower() for p in personalizations for kind in ("to", "cc", "bcc") for r in p.get(kind, [])]
     if len(addresses) > MAX_RECIPIENTS:
-        errors.append({"message": "There is a limit of 1000 total recipients (to + cc + bcc) per request.",
-                       "field": "personalizations"})
+        errors.append(
+            {
+                "message": "There is a limit of 1000 total recipients (to + cc + bcc) per request.",
+                "field": "personalizations",
+            }
+        )
     if len(set(addresses)) != len(addresses):
-        errors.append({"message": "Each email address in the personalization block should be unique between to, cc, "
-                                  "and bcc. We found the first duplicate instance of [...] in the personalizations.0.to field.",
-                       "field": "personalizations"})
+        errors.append(
+            {
+                "message": "Each email address in the personalization block should be unique between to, cc, "
+                "and bcc. We found the first duplicate instance of [...] in the personalizations.0.to field.",
+                "field": "personalizations",
+            }
+        )
     if any(not p.get("to") for p in personalizations):
-        errors.append({"message": "The to array is required for all personalization objects, and must have at "
-                                  "least one email object with a valid email address.", "field": "personalizations.to"})
+        errors.append(
+            {
+                "message": "The to array is required for all personalization objects, and must have at "
+                "least one email object with a valid email address.",
+                "field": "personalizations.to",
+            }
+        )
     categories = body.get("categories") or []
     if len(categories) > 10 or len(set(categories)) != len(categories) or any(len(c) > 255 for c in categories):
-        errors.append({"message": "The categories parameter must be an array of at most 10 unique categories of at "
-                                  "most 255 characters.", "field": "categories"})
+        errors.append(
+            {
+                "message": "The categories parameter must be an array of at most 10 unique categories of at "
+                "most 255 characters.",
+                "field": "categories",
+            }
+        )
     for index, personalization in enumerate(personalizations):
         args = {**_message_custom_args(body), **personalization.get("custom_args", {})}
         if len(json.dumps(args).encode()) > MAX_CUSTOM_ARGS_BYTES:
-            errors.append({"message": "The custom_args parameter must be less than 10,000 bytes.",
-                           "field": f"personalizations.{index}.custom_args"})
+            errors.append(
+                {
+                    "message": "The custom_args parameter must be less than 10,000 bytes.",
+                    "field": f"personalizations.{index}.custom_args",
+                }
+            )
     if not body.get("template_id") and not body.get("content"):
-        errors.append({"message": "Unless a valid template_id is provided, the content parameter is required.",
-                       "field": "content"})
+        errors.append(
+            {
+                "message": "Unless a valid template_id is provided, the content parameter is required.",
+                "field": "content",
+            }
+        )
     if body.get("template_id", "").startswith("d-") and any("substitutions" in p for p in personalizations):
-        errors.append({"message": "Substitutions are not supported with dynamic templates: use dynamic_template_data.",
-                       "field": "personalizations"})
+        errors.append(
+            {
+                "message": "Substitutions are not supported with dynamic templates: use dynamic_template_data.",
+                "field": "personalizations",
+            }
+        )
     return errors
 
 
@@ -207,32 +263,54 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         """GET /_delivered: what this server accepted, for checks from outside (`python -m tests.sendgrid_server`)."""
         if self.path != "/_delivered":
             return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
         with self.owner._lock:
-            keys = Counter((d.custom_args.get("candidate_id"), d.custom_args.get("campaign_id"), d.custom_args.get("step"))
-                           for d in self.owner.delivered)
+            keys = Counter(
+                (d.custom_args.get("candidate_id"), d.custom_args.get("campaign_id"), d.custom_args.get("step"))
+                for d in self.owner.delivered
+            )
             requests = self.owner.requests
-        self._reply(200, {"messages": sum(keys.values()), "distinct": len(keys), "requests": requests,
-                          "received_more_than_once": [list(k) for k, n in keys.items() if n > 1]})
+        self._reply(
+            200,
+            {
+                "messages": sum(keys.values()),
+                "distinct": len(keys),
+                "requests": requests,
+                "received_more_than_once": [list(k) for k, n in keys.items() if n > 1],
+            },
+        )
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         if self.path != "/v3/mail/send":
             return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
         if self.headers.get("Authorization") != f"Bearer {self.owner.api_key}":
-            return self._reply(401, {"errors": [{"message": "The provided authorization grant is invalid, expired, "
-                                                            "or revoked", "field": None}]})
+            return self._reply(
+                401,
+                {
+                    "errors": [
+                        {"message": "The provided authorization grant is invalid, expired, or revoked", "field": None}
+                    ]
+                },
+            )
         time.sleep(self.owner.delay_s)
         outcome = self.owner.plan.next()
         if outcome == "429":
             reset = int(time.time()) + self.owner.plan.retry_after_seconds
-            return self._reply(429, {"errors": [{"field": None, "message": "too many requests"}]},
-                               {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0",
-                                "X-RateLimit-Reset": str(reset), "Retry-After": str(self.owner.plan.retry_after_seconds)})
+            return self._reply(
+                429,
+                {"errors": [{"field": None, "message": "too many requests"}]},
+                {
+                    "X-RateLimit-Limit": "600",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(reset),
+                    "Retry-After": str(self.owner.plan.retry_after_seconds),
+                },
+            )
         if outcome == "500":
             return self._reply(500, {"errors": [{"message": "internal server error", "field": None}]})
         if outcome == "drop":
@@ -263,23 +341,35 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted, e.g. for `python -m flows.pipeline --send-mode sendgrid` from outside a test:
 
-        python -m tests.sendgrid_server --port 8025 --fail-rate 0.3 --slow-seconds 1
-        SENDGRID_API_KEY=SG.test-key SENDGRID_API_URL=http://127.0.0.1:8025 python -m flows.pipeline --send-mode sendgrid
-        curl http://127.0.0.1:8025/_delivered
+    python -m tests.sendgrid_server --port 8025 --fail-rate 0.3 --slow-seconds 1
+    SENDGRID_API_KEY=SG.test-key SENDGRID_API_URL=http://127.0.0.1:8025 python -m flows.pipeline --send-mode sendgrid
+    curl http://127.0.0.1:8025/_delivered
     """
-    parser = argparse.ArgumentParser(prog="python -m tests.sendgrid_server", description=main.__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.sendgrid_server",
+        description=main.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--port", type=int, default=8025)
-    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests that fail (429, 500, drop, slow)")
+    parser.add_argument(
+        "--fail-rate", type=float, default=0.0, help="share of requests that fail (429, 500, drop, slow)"
+    )
     parser.add_argument("--slow-seconds", type=float, default=0.0, help="every request takes at least this long")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--events-dir", type=Path, default=None,
-                        help="write `processed` events of accepted messages here (e.g. <landing>/engagement/sendgrid)")
+    parser.add_argument(
+        "--events-dir",
+        type=Path,
+        default=None,
+        help="write `processed` events of accepted messages here (e.g. <landing>/engagement/sendgrid)",
+    )
     args = parser.parse_args(argv)
-    plan = FailurePlan(random_rate=args.fail_rate, random_kinds=("429", "500", "drop"), retry_after_seconds=1,
-                       seed=args.seed)
+    plan = FailurePlan(
+        random_rate=args.fail_rate, random_kinds=("429", "500", "drop"), retry_after_seconds=1, seed=args.seed
+    )
     server = MailSendServer(plan, port=args.port, delay_s=args.slow_seconds, events_dir=args.events_dir)
-    print(f"SendGrid test server on http://127.0.0.1:{args.port} (key {API_KEY}); GET /_delivered for counts", flush=True)
+    print(
+        f"SendGrid test server on http://127.0.0.1:{args.port} (key {API_KEY}); GET /_delivered for counts", flush=True
+    )
     try:
         server._httpd.serve_forever()
     except KeyboardInterrupt:

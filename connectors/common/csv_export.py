@@ -8,8 +8,8 @@ text and do not evaluate. Every CSV the project writes for people goes through `
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

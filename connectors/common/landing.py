@@ -11,10 +11,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 import orjson
@@ -83,7 +83,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _new_load_id(stream: str) -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{stream}-{uuid.uuid4().hex[:8]}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{stream}-{uuid.uuid4().hex[:8]}"
 
 
 def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id: str | None = None) -> LoadResult:
@@ -95,10 +95,12 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
         [stream.name, sha],
     )
     if earlier is not None:
-        return LoadResult("", stream.source, stream.name, str(path), "skipped", message=f"already loaded from {earlier}")
+        return LoadResult(
+            "", stream.source, stream.name, str(path), "skipped", message=f"already loaded from {earlier}"
+        )
 
     load_id = _new_load_id(stream.name)
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     result = LoadResult(load_id, stream.source, stream.name, str(path), "loaded")
     if _stage_json_in_duckdb(con, stream, path):
         return _land_staged_json(con, stream, path, sha, result, started, run_id)
@@ -127,8 +129,16 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
                 if error is not None:
                     raw = item.text if item.text is not None else (dumps(item.record).decode() if item.record else None)
                     reason = f"{path.name}, record {item.position}: {error}"
-                    quarantined.append((load_id, stream.source, str(path), item.position, reason,
-                                        raw[:RAW_PREVIEW_CHARS] if raw else None))
+                    quarantined.append(
+                        (
+                            load_id,
+                            stream.source,
+                            str(path),
+                            item.position,
+                            reason,
+                            raw[:RAW_PREVIEW_CHARS] if raw else None,
+                        )
+                    )
                     if len(result.reasons) < 5:
                         result.reasons.append(reason)
                     continue
@@ -148,14 +158,28 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
     return result
 
 
-def _audit(con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime, run_id: str | None) -> None:
+def _audit(
+    con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime, run_id: str | None
+) -> None:
     if result.records_read == 0:
         result.message = "empty file: no records"
     con.execute(
         "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [result.load_id, stream.source, stream.name, str(path), sha, result.records_read, result.records_landed,
-         result.records_quarantined, result.status, result.message or None, started,
-         datetime.now(timezone.utc).replace(tzinfo=None), run_id],
+        [
+            result.load_id,
+            stream.source,
+            stream.name,
+            str(path),
+            sha,
+            result.records_read,
+            result.records_landed,
+            result.records_quarantined,
+            result.status,
+            result.message or None,
+            started,
+            datetime.now(UTC).replace(tzinfo=None),
+            run_id,
+        ],
     )
 
 
@@ -175,11 +199,14 @@ def _stage_json_in_duckdb(con: duckdb.DuckDBPyConnection, stream: Stream, path: 
     form = "newline_delimited" if suffix == ".jsonl" else "array"
     try:
         # each record is parsed here once for its type and key; the steps below reuse the columns
-        con.execute(f"""
+        con.execute(
+            f"""
             CREATE OR REPLACE TEMP TABLE _incoming AS
             SELECT row_number() OVER () AS record_position, json AS record, json_type(json) AS kind,
                    json_extract_string(json, '{stream.json_key_path}') AS record_key
-            FROM read_json_objects(?, format = '{form}')""", [str(path)])
+            FROM read_json_objects(?, format = '{form}')""",
+            [str(path)],
+        )
         keyless = con.execute("""
             SELECT count(*) FROM _incoming
             WHERE kind = 'OBJECT' AND coalesce(record_key, '') = ''""").fetchone()[0]
@@ -192,37 +219,49 @@ def _stage_json_in_duckdb(con: duckdb.DuckDBPyConnection, stream: Stream, path: 
     return True
 
 
-def _land_staged_json(con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime,
-                      run_id: str | None) -> LoadResult:
+def _land_staged_json(
+    con, stream: Stream, path: Path, sha: str, result: LoadResult, started: datetime, run_id: str | None
+) -> LoadResult:
     lineage = [result.load_id, stream.source, str(path), started]
     try:
         with transaction(con):
-            con.execute(f"""
+            con.execute(
+                f"""
                 INSERT INTO raw.{stream.raw_table}
                 SELECT ?, ?, ?, record_position, ?, record_key, record
-                FROM _incoming WHERE kind = 'OBJECT'""", lineage)
-            con.execute("""
+                FROM _incoming WHERE kind = 'OBJECT'""",
+                lineage,
+            )
+            con.execute(
+                """
                 INSERT INTO audit.quarantine
                 SELECT ?, ?, ?, record_position,
                        ? || ', record ' || record_position || ': array element ' || record_position || ' is a JSON '
                          || lower(kind) || ', not an object',
                        left(CAST(record AS VARCHAR), ?)
                 FROM _incoming WHERE kind <> 'OBJECT'""",
-                        [result.load_id, stream.source, str(path), path.name, RAW_PREVIEW_CHARS])
+                [result.load_id, stream.source, str(path), path.name, RAW_PREVIEW_CHARS],
+            )
             read, landed = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE kind = 'OBJECT') FROM _incoming").fetchone()
+                "SELECT count(*), count(*) FILTER (WHERE kind = 'OBJECT') FROM _incoming"
+            ).fetchone()
             result.records_read, result.records_landed, result.records_quarantined = read, landed, read - landed
-            result.reasons = [r[0] for r in con.execute(
-                "SELECT reason FROM audit.quarantine WHERE load_id = ? ORDER BY record_position LIMIT 5",
-                [result.load_id]).fetchall()]
+            result.reasons = [
+                r[0]
+                for r in con.execute(
+                    "SELECT reason FROM audit.quarantine WHERE load_id = ? ORDER BY record_position LIMIT 5",
+                    [result.load_id],
+                ).fetchall()
+            ]
             _audit(con, stream, path, sha, result, started, run_id)
     finally:
         con.execute("DROP TABLE IF EXISTS _incoming")
     return result
 
 
-def land_stream(con: duckdb.DuckDBPyConnection, stream: Stream, run_id: str | None = None,
-                archive: Path | None = None) -> list[LoadResult]:
+def land_stream(
+    con: duckdb.DuckDBPyConnection, stream: Stream, run_id: str | None = None, archive: Path | None = None
+) -> list[LoadResult]:
     """Land every file of a stream. With `archive`, each file is moved there once its load is committed
     (or once it is known to be a copy of a file loaded before): kept, never deleted."""
     results = []

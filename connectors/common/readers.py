@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import orjson
 
@@ -49,8 +49,11 @@ def json_document(path: Path) -> Iterator[Item]:
         if body[:1] == b"{" and b"\n" in body.strip():
             yield from json_lines(path)
             return
-        yield Item(0, text=body[:2000].decode("utf-8", "replace"),
-                   error=f"not valid JSON ({exc}); if the file was cut off, export it again")
+        yield Item(
+            0,
+            text=body[:2000].decode("utf-8", "replace"),
+            error=f"not valid JSON ({exc}); if the file was cut off, export it again",
+        )
         return
     if isinstance(parsed, dict) and isinstance(parsed.get("data"), list):
         parsed = parsed["data"]  # an API list response saved as is ({"data": [...], "hasNext": ...})
@@ -59,15 +62,21 @@ def json_document(path: Path) -> Iterator[Item]:
     if isinstance(parsed, dict):
         parsed = [parsed]
     if not isinstance(parsed, list):
-        yield Item(0, text=body[:2000].decode("utf-8", "replace"),
-                   error=f"expected a JSON array of objects or one object, found a {type(parsed).__name__}")
+        yield Item(
+            0,
+            text=body[:2000].decode("utf-8", "replace"),
+            error=f"expected a JSON array of objects or one object, found a {type(parsed).__name__}",
+        )
         return
     for position, record in enumerate(parsed, start=1):
         if isinstance(record, dict):
             yield Item(position, record=record)
         else:
-            yield Item(position, text=orjson.dumps(record).decode(),
-                       error=f"array element {position} is a JSON {type(record).__name__}, not an object")
+            yield Item(
+                position,
+                text=orjson.dumps(record).decode(),
+                error=f"array element {position} is a JSON {type(record).__name__}, not an object",
+            )
 
 
 def detect_encoding(path: Path) -> str:
@@ -119,8 +128,13 @@ def looks_like_formula(value: str) -> bool:
     return bool(_FORMULA.match(value.strip()))
 
 
-def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, ...] = (),
-             mapping: dict[str, str] | None = None, date_fields: dict[str, tuple] | None = None) -> Iterator[Item]:
+def csv_rows(
+    path: Path,
+    delimiter: str | None = None,
+    required_any: tuple[str, ...] = (),
+    mapping: dict[str, str] | None = None,
+    date_fields: dict[str, tuple] | None = None,
+) -> Iterator[Item]:
     """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name.
     `mapping` renames headers first; with `required_any`, a file whose header has none of those columns
     is rejected whole; `date_fields` ({column: (earliest, latest)}) quarantines rows with absurd dates."""
@@ -152,8 +166,11 @@ def csv_rows(path: Path, delimiter: str | None = None, required_any: tuple[str, 
                 continue
             text = delimiter.join(row)
             if len(row) != width:
-                yield Item(row_number, text=_printable(text),
-                           error=f"row {row_number} has {len(row)} fields, the header has {width}")
+                yield Item(
+                    row_number,
+                    text=_printable(text),
+                    error=f"row {row_number} has {len(row)} fields, the header has {width}",
+                )
                 continue
             record = dict(zip(headers, row))
             bad = _bad_field(headers, row, encoding) or _bad_date(record, date_fields)
@@ -197,13 +214,19 @@ def _mapped_headers(headers: list, mapping: dict[str, str] | None) -> list[str]:
 def _missing_required(headers: list[str], required_any: tuple[str, ...]) -> str | None:
     if required_any and not set(headers) & set(required_any):
         found = ", ".join(headers)[:300]
-        return (f"missing a required column: expected one of {', '.join(required_any)}; found {found}. "
-                "Rename the column in the file, or add a header mapping (mapping.json) for this source")
+        return (
+            f"missing a required column: expected one of {', '.join(required_any)}; found {found}. "
+            "Rename the column in the file, or add a header mapping (mapping.json) for this source"
+        )
     return None
 
 
-def xlsx_rows(path: Path, required_any: tuple[str, ...] = (), mapping: dict[str, str] | None = None,
-              date_fields: dict[str, tuple] | None = None) -> Iterator[Item]:
+def xlsx_rows(
+    path: Path,
+    required_any: tuple[str, ...] = (),
+    mapping: dict[str, str] | None = None,
+    date_fields: dict[str, tuple] | None = None,
+) -> Iterator[Item]:
     """Rows of the first sheet of an XLSX workbook as {header: text}, streamed (read-only mode); dates
     become ISO dates and a formula cell is quarantined like a formula in a CSV."""
     import zipfile
@@ -227,7 +250,7 @@ def xlsx_rows(path: Path, required_any: tuple[str, ...] = (), mapping: dict[str,
             if values is None or all(v in (None, "") for v in values):
                 continue
             row = [_cell_text(v) for v in values]
-            if len(row) > len(headers) and any(row[len(headers):]):
+            if len(row) > len(headers) and any(row[len(headers) :]):
                 yield Item(number, text="\t".join(row), error=f"row {number} has values beyond the last header column")
                 continue
             row = (row + [""] * len(headers))[: len(headers)]
@@ -257,4 +280,3 @@ def _cell_text(value) -> str:
 
 def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\ufffe", "\\x00")
-

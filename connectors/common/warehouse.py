@@ -8,9 +8,9 @@ one process write to it. Open, do the work, close.
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -162,7 +162,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> None
 
 def utc_now() -> datetime:
     """Timestamps are stored as naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def rows_as_dicts(cursor) -> list[dict]:

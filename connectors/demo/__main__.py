@@ -23,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         if not args.overwrite:
-            print(f"error: {out} already holds files; pass --overwrite to replace them, or choose another --out",
-                  file=sys.stderr)
+            print(
+                f"error: {out} already holds files; pass --overwrite to replace them, or choose another --out",
+                file=sys.stderr,
+            )
             return 2
         shutil.rmtree(out)
     # write beside the target and rename at the end, so an interrupted run never leaves half a data set

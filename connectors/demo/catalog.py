@@ -10,7 +10,10 @@ COMPANY_EN = "Sample Giken Co., Ltd."
 
 # job family -> (Japanese title stem, skills that family uses)
 JOB_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "engineering": ("ソフトウェアエンジニア", ("Python", "Go", "Java", "TypeScript", "AWS", "SQL", "Kubernetes", "React")),
+    "engineering": (
+        "ソフトウェアエンジニア",
+        ("Python", "Go", "Java", "TypeScript", "AWS", "SQL", "Kubernetes", "React"),
+    ),
     "data": ("データアナリスト", ("SQL", "Python", "dbt", "Tableau", "統計", "BigQuery", "機械学習")),
     "sales": ("法人営業", ("法人営業", "新規開拓", "Salesforce", "提案書作成", "英語", "交渉")),
     "marketing": ("マーケティング", ("デジタル広告", "SEO", "Google Analytics", "コンテンツ制作", "CRM", "英語")),
@@ -37,8 +40,14 @@ PREFECTURES: tuple[tuple[str, float, tuple[tuple[str, str], ...]], ...] = (
 )
 
 EMAIL_DOMAINS = (
-    ("gmail.com", 0.42), ("yahoo.co.jp", 0.18), ("icloud.com", 0.1), ("outlook.jp", 0.07),
-    ("docomo.ne.jp", 0.07), ("ezweb.ne.jp", 0.05), ("softbank.ne.jp", 0.04), ("hotmail.co.jp", 0.07),
+    ("gmail.com", 0.42),
+    ("yahoo.co.jp", 0.18),
+    ("icloud.com", 0.1),
+    ("outlook.jp", 0.07),
+    ("docomo.ne.jp", 0.07),
+    ("ezweb.ne.jp", 0.05),
+    ("softbank.ne.jp", 0.04),
+    ("hotmail.co.jp", 0.07),
 )
 
 # Greenhouse rejection reasons: (id, name, type id, type name)
@@ -55,7 +64,13 @@ DECLINE_REASONS = (
 )
 STAGES = ("Application Review", "Recruiter Phone Screen", "一次面接", "二次面接", "最終面接", "Offer")
 
-GREENHOUSE_SOURCES = ((1, "Company Website"), (2, "Referral"), (3, "LinkedIn (Prospecting)"), (4, "Wantedly"), (5, "Event"))
+GREENHOUSE_SOURCES = (
+    (1, "Company Website"),
+    (2, "Referral"),
+    (3, "LinkedIn (Prospecting)"),
+    (4, "Wantedly"),
+    (5, "Event"),
+)
 
 # agency folder name -> (encoding, header style, birth date styles used by that agency)
 AGENCIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -65,14 +80,46 @@ AGENCIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 JA_AGENCY_HEADERS = (
-    "管理番号", "姓漢字", "名漢字", "姓カナ", "名カナ", "生年月日", "性別", "郵便番号", "都道府県名", "住所①",
-    "メールアドレス", "電話番号1", "電話番号2", "希望職種", "経験年数", "スキル", "推薦日", "メール配信同意",
+    "管理番号",
+    "姓漢字",
+    "名漢字",
+    "姓カナ",
+    "名カナ",
+    "生年月日",
+    "性別",
+    "郵便番号",
+    "都道府県名",
+    "住所①",
+    "メールアドレス",
+    "電話番号1",
+    "電話番号2",
+    "希望職種",
+    "経験年数",
+    "スキル",
+    "推薦日",
+    "メール配信同意",
     "第三者提供同意",
 )
 EN_AGENCY_HEADERS = (
-    "record_id", "last_name", "first_name", "last_name_kana", "first_name_kana", "birth_date", "gender",
-    "postal_code", "prefecture", "address", "email", "phone", "phone2", "desired_job_type",
-    "years_experience", "skills", "referred_at", "marketing_opt_in", "third_party_consent",
+    "record_id",
+    "last_name",
+    "first_name",
+    "last_name_kana",
+    "first_name_kana",
+    "birth_date",
+    "gender",
+    "postal_code",
+    "prefecture",
+    "address",
+    "email",
+    "phone",
+    "phone2",
+    "desired_job_type",
+    "years_experience",
+    "skills",
+    "referred_at",
+    "marketing_opt_in",
+    "third_party_consent",
 )
 
 EVENTS = (

@@ -11,7 +11,7 @@ import csv
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import catalog, noise
@@ -20,7 +20,7 @@ from .writers import CsvFile, JsonArray, JsonArrayPages, JsonLines, KeyedFiles
 
 GREENHOUSE_PAGE_SIZE = 5000
 DATA_END = date(2026, 9, 30)  # nothing in the demo happens after this day
-UTC = timezone.utc
+UTC = UTC
 JST = timezone(timedelta(hours=9))
 
 
@@ -163,7 +163,11 @@ class DemoWriter:
                     "@type": "OccupationalExperienceRequirements",
                     "monthsOfExperience": opening.min_years * 12,
                 },
-                "hiringOrganization": {"@type": "Organization", "name": catalog.COMPANY, "sameAs": "https://example.co.jp"},
+                "hiringOrganization": {
+                    "@type": "Organization",
+                    "name": catalog.COMPANY,
+                    "sameAs": "https://example.co.jp",
+                },
                 "jobLocation": {
                     "@type": "Place",
                     "address": {
@@ -176,16 +180,28 @@ class DemoWriter:
                 "baseSalary": {
                     "@type": "MonetaryAmount",
                     "currency": "JPY",
-                    "value": {"@type": "QuantitativeValue", "minValue": 4_000_000 + opening.min_years * 400_000,
-                              "maxValue": 7_000_000 + opening.min_years * 600_000, "unitText": "YEAR"},
+                    "value": {
+                        "@type": "QuantitativeValue",
+                        "minValue": 4_000_000 + opening.min_years * 400_000,
+                        "maxValue": 7_000_000 + opening.min_years * 600_000,
+                        "unitText": "YEAR",
+                    },
                 },
             }
             (folder / f"{opening.job_id}.json").write_bytes(orjson.dumps(posting, option=orjson.OPT_INDENT_2))
             self.counts.jobs += 1
 
     def close(self) -> None:
-        for sink in (self.gh_candidates, self.gh_applications, self.gh_scorecards, self.indeed, self.agencies, self.events, self.attendance,
-                     self.replies):
+        for sink in (
+            self.gh_candidates,
+            self.gh_applications,
+            self.gh_scorecards,
+            self.indeed,
+            self.agencies,
+            self.events,
+            self.attendance,
+            self.replies,
+        ):
             sink.close()
         self._truth_fh.close()
 
@@ -262,9 +278,15 @@ class DemoWriter:
                 family, given = person.family_roman, person.given_roman
             roll = rng.random()
             if family_kana and roll < 0.15:
-                family_kana, given_kana = noise.to_halfwidth_katakana(family_kana), noise.to_halfwidth_katakana(given_kana)
+                family_kana, given_kana = (
+                    noise.to_halfwidth_katakana(family_kana),
+                    noise.to_halfwidth_katakana(given_kana),
+                )
             elif family_kana and roll < 0.25:
-                family_kana, given_kana = noise.katakana_to_hiragana(family_kana), noise.katakana_to_hiragana(given_kana)
+                family_kana, given_kana = (
+                    noise.katakana_to_hiragana(family_kana),
+                    noise.katakana_to_hiragana(given_kana),
+                )
             elif roll < 0.3:
                 family_kana = given_kana = None
         if rng.random() < 0.06:
@@ -294,13 +316,27 @@ class DemoWriter:
         kana = " ".join(k for k in (family_kana, given_kana) if k)
         keyed = {
             "marketing_opt_in": {"name": "メール配信同意", "type": "boolean", "value": person.marketing_opt_in},
-            "marketing_opt_in_at": {"name": "メール配信同意日", "type": "date",
-                                    "value": day.isoformat() if person.marketing_opt_in else None},
-            "career_relay_consent": {"name": "キャリアリレー第三者提供同意", "type": "boolean", "value": person.relay_consent},
-            "birth_date": {"name": "生年月日", "type": "date",
-                           "value": person.birth.isoformat() if rng.random() < 0.85 else None},
+            "marketing_opt_in_at": {
+                "name": "メール配信同意日",
+                "type": "date",
+                "value": day.isoformat() if person.marketing_opt_in else None,
+            },
+            "career_relay_consent": {
+                "name": "キャリアリレー第三者提供同意",
+                "type": "boolean",
+                "value": person.relay_consent,
+            },
+            "birth_date": {
+                "name": "生年月日",
+                "type": "date",
+                "value": person.birth.isoformat() if rng.random() < 0.85 else None,
+            },
             "name_kana": {"name": "フリガナ", "type": "short_text", "value": kana or None},
-            "desired_job_type": {"name": "希望職種", "type": "short_text", "value": catalog.JOB_FAMILIES[person.job_family][0]},
+            "desired_job_type": {
+                "name": "希望職種",
+                "type": "short_text",
+                "value": catalog.JOB_FAMILIES[person.job_family][0],
+            },
             "years_experience": {"name": "経験年数", "type": "number", "value": person.years},
         }
         candidate = {
@@ -317,8 +353,11 @@ class DemoWriter:
             "attachments": [],
             "application_ids": [a["id"] for a in applications],
             "phone_numbers": [{"value": self._phone_text(phone), "type": "mobile"}] if phone else [],
-            "addresses": [{"value": f"〒{person.postal} {person.prefecture}{person.locality}{person.street}", "type": "home"}]
-            if rng.random() < 0.7 else [],
+            "addresses": [
+                {"value": f"〒{person.postal} {person.prefecture}{person.locality}{person.street}", "type": "home"}
+            ]
+            if rng.random() < 0.7
+            else [],
             "email_addresses": [{"value": email, "type": "personal"}] if email else [],
             "website_addresses": [],
             "social_media_addresses": [],
@@ -393,7 +432,7 @@ class DemoWriter:
         """One scorecard per interview the application reached; the last one before a rejection is a no."""
         rng = self.side_rng
         stage = application["current_stage"]["name"]
-        reached = catalog.STAGES[1:catalog.STAGES.index(stage) + 1]
+        reached = catalog.STAGES[1 : catalog.STAGES.index(stage) + 1]
         interviews = [s for s in reached if s != "Offer"]
         applied = datetime.strptime(application["applied_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         rejected_by_us = application["status"] == "rejected" and stage != "Offer"
@@ -415,22 +454,24 @@ class DemoWriter:
                 attributes.append({"name": name, "type": "Skills", "note": None, "rating": rating})
             self.next_scorecard_id += 1
             submitted = _iso_z(moment + timedelta(hours=rng.randint(1, 30)))
-            self.gh_scorecards.write({
-                "id": self.next_scorecard_id,
-                "updated_at": submitted,
-                "created_at": submitted,
-                "interview": interview,
-                "interview_step": {"id": 61000 + catalog.STAGES.index(interview), "name": interview},
-                "candidate_id": application["candidate_id"],
-                "application_id": application["id"],
-                "interviewed_at": _iso_z(moment),
-                "submitted_by": {"id": 4100 + rng.randrange(20), "name": "面接官"},
-                "submitted_at": submitted,
-                "overall_recommendation": verdict,
-                "attributes": attributes,
-                "ratings": ratings,
-                "questions": [{"id": None, "question": "Key Take-Aways", "answer": "デモデータ"}],
-            })
+            self.gh_scorecards.write(
+                {
+                    "id": self.next_scorecard_id,
+                    "updated_at": submitted,
+                    "created_at": submitted,
+                    "interview": interview,
+                    "interview_step": {"id": 61000 + catalog.STAGES.index(interview), "name": interview},
+                    "candidate_id": application["candidate_id"],
+                    "application_id": application["id"],
+                    "interviewed_at": _iso_z(moment),
+                    "submitted_by": {"id": 4100 + rng.randrange(20), "name": "面接官"},
+                    "submitted_at": submitted,
+                    "overall_recommendation": verdict,
+                    "attributes": attributes,
+                    "ratings": ratings,
+                    "questions": [{"id": None, "question": "Key Take-Aways", "answer": "デモデータ"}],
+                }
+            )
             self.counts.scorecards += 1
 
     def _indeed(self, person: Person, day: date, email: str | None, phone: str | None, duplicate: bool) -> None:
@@ -455,12 +496,17 @@ class DemoWriter:
                     "headline": catalog.JOB_FAMILIES[person.job_family][0],
                     "location": {"city": f"{person.prefecture}{person.locality}"},
                     "skills": ", ".join(person.skills),
-                    "positions": {"_total": 1, "values": [{
-                        "title": catalog.JOB_FAMILIES[person.job_family][0],
-                        "company": "前職株式会社",
-                        "startDateYear": str(max(2000, 2025 - person.years)),
-                        "endCurrent": True,
-                    }]},
+                    "positions": {
+                        "_total": 1,
+                        "values": [
+                            {
+                                "title": catalog.JOB_FAMILIES[person.job_family][0],
+                                "company": "前職株式会社",
+                                "startDateYear": str(max(2000, 2025 - person.years)),
+                                "endCurrent": True,
+                            }
+                        ],
+                    },
                 }
             },
         }
@@ -481,7 +527,10 @@ class DemoWriter:
             },
             "applicant": applicant,
             "questionsAndAnswers": [
-                {"question": "今後の求人情報をメールで受け取りますか？", "answer": "はい" if person.marketing_opt_in else "いいえ"},
+                {
+                    "question": "今後の求人情報をメールで受け取りますか？",
+                    "answer": "はい" if person.marketing_opt_in else "いいえ",
+                },
             ],
         }
         self.indeed.get(_month(day)).write(record)
@@ -503,9 +552,22 @@ class DemoWriter:
             gender = person.gender
             yes_no = ("yes", "no")
         row = [
-            record_id, family, given, family_kana or "", given_kana or "", birth, gender, person.postal,
-            person.prefecture, f"{person.locality}{person.street}", email or "", self._phone_text(phone),
-            "", catalog.JOB_FAMILIES[person.job_family][0], str(person.years), "、".join(person.skills),
+            record_id,
+            family,
+            given,
+            family_kana or "",
+            given_kana or "",
+            birth,
+            gender,
+            person.postal,
+            person.prefecture,
+            f"{person.locality}{person.street}",
+            email or "",
+            self._phone_text(phone),
+            "",
+            catalog.JOB_FAMILIES[person.job_family][0],
+            str(person.years),
+            "、".join(person.skills),
             day.isoformat() if style == "en" else f"{day.year:04d}/{day.month:02d}/{day.day:02d}",
             yes_no[0] if person.marketing_opt_in else yes_no[1],
             yes_no[0] if person.relay_consent else yes_no[1],
@@ -527,13 +589,26 @@ class DemoWriter:
             campaign = f"nurture-{_month(day)}-{person.job_family}"
             sent = _moment(day, rng)
             message_id = f"{rng.getrandbits(64):016x}.filter0001p1las1-1-1-1"
-            base = {"email": email, "sg_message_id": message_id, "category": ["nurture", person.job_family],
-                    "campaign_id": campaign, "smtp-id": f"<{message_id[:16]}@ismtpd-1>"}
+            base = {
+                "email": email,
+                "sg_message_id": message_id,
+                "category": ["nurture", person.job_family],
+                "campaign_id": campaign,
+                "smtp-id": f"<{message_id[:16]}@ismtpd-1>",
+            }
             self._event(base, "processed", sent)
             roll = rng.random()
             if roll < 0.02:
-                self._event(base, "bounce", sent + timedelta(seconds=30),
-                            {"reason": "550 5.1.1 The email account that you tried to reach does not exist", "status": "5.1.1", "type": "bounce"})
+                self._event(
+                    base,
+                    "bounce",
+                    sent + timedelta(seconds=30),
+                    {
+                        "reason": "550 5.1.1 The email account that you tried to reach does not exist",
+                        "status": "5.1.1",
+                        "type": "bounce",
+                    },
+                )
                 return
             self._event(base, "delivered", sent + timedelta(seconds=5), {"response": "250 OK"})
             if self.side_rng.random() < 0.02:
@@ -541,14 +616,25 @@ class DemoWriter:
             if rng.random() < 0.5:
                 machine = rng.random() < 0.35
                 opened = sent + timedelta(seconds=rng.randint(1, 5) if machine else rng.randint(60, 86400 * 3))
-                self._event(base, "open", opened, {"useragent": "Mozilla/5.0", "ip": "203.0.113.10",
-                                                   "sg_machine_open": machine})
+                self._event(
+                    base, "open", opened, {"useragent": "Mozilla/5.0", "ip": "203.0.113.10", "sg_machine_open": machine}
+                )
                 if not machine and rng.random() < 0.35:
-                    self._event(base, "click", opened + timedelta(seconds=rng.randint(5, 600)),
-                                {"url": f"https://example.co.jp/careers?utm_campaign={campaign}", "url_offset": {"index": 0, "type": "html"},
-                                 "useragent": "Mozilla/5.0", "ip": "203.0.113.10"})
+                    self._event(
+                        base,
+                        "click",
+                        opened + timedelta(seconds=rng.randint(5, 600)),
+                        {
+                            "url": f"https://example.co.jp/careers?utm_campaign={campaign}",
+                            "url_offset": {"index": 0, "type": "html"},
+                            "useragent": "Mozilla/5.0",
+                            "ip": "203.0.113.10",
+                        },
+                    )
                 if not machine and self.side_rng.random() < 0.08:
-                    self._reply(email, message_id, opened + timedelta(minutes=self.side_rng.randint(5, 600)), auto=False)
+                    self._reply(
+                        email, message_id, opened + timedelta(minutes=self.side_rng.randint(5, 600)), auto=False
+                    )
             roll = rng.random()
             if roll < 0.012:
                 self._event(base, "unsubscribe", sent + timedelta(hours=rng.randint(1, 48)))
@@ -573,25 +659,33 @@ class DemoWriter:
         rng = self.side_rng
         self.counts.replies += 1
         headers = {"auto_submitted": "auto-replied"} if auto and rng.random() < 0.5 else {}
-        subject = ("【自動返信】不在のお知らせ" if auto and not headers else
-                   "Automatic reply: ご案内" if auto else "Re: " + rng.choice(("新しい求人のご案内", "説明会のご案内", "ご応募ありがとうございました")))
-        self.replies.get(_month(moment)).write({
-            "reply_id": f"<{message_id[:16]}.{self.counts.replies}@mail.example.jp>",
-            "received_at": _iso_z(moment + timedelta(seconds=rng.randint(1, 30))),
-            "sent_at": _iso_z(moment),
-            "from_email": email,
-            "to": "reply@reply.example.co.jp",
-            "subject": subject,
-            "in_reply_to": f"<{message_id[:16]}@ismtpd-1>",
-            **headers,
-        })
+        subject = (
+            "【自動返信】不在のお知らせ"
+            if auto and not headers
+            else "Automatic reply: ご案内"
+            if auto
+            else "Re: " + rng.choice(("新しい求人のご案内", "説明会のご案内", "ご応募ありがとうございました"))
+        )
+        self.replies.get(_month(moment)).write(
+            {
+                "reply_id": f"<{message_id[:16]}.{self.counts.replies}@mail.example.jp>",
+                "received_at": _iso_z(moment + timedelta(seconds=rng.randint(1, 30))),
+                "sent_at": _iso_z(moment),
+                "from_email": email,
+                "to": "reply@reply.example.co.jp",
+                "subject": subject,
+                "in_reply_to": f"<{message_id[:16]}@ismtpd-1>",
+                **headers,
+            }
+        )
 
     def _attendance(self, person: Person) -> None:
         rng = self.rng
         event_date, event_name = rng.choice(catalog.EVENTS)
         name = f"{person.family} {person.given}" if not person.english else f"{person.given} {person.family}"
         self.attendance.get(event_date).write(
-            [event_date, event_name, name, person.email, "true" if rng.random() < 0.8 else "false"])
+            [event_date, event_name, name, person.email, "true" if rng.random() < 0.8 else "false"]
+        )
         self.counts.attendance += 1
 
 

@@ -9,7 +9,7 @@ import copy
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -26,8 +26,14 @@ def make_objects(count: int, start: datetime) -> dict[str, list[dict]]:
     for i in range(count):
         updated = (start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         c = copy.deepcopy(candidate)
-        c.update(id=1000 + i, updated_at=updated, first_name=f"Given{i}", last_name=f"Family{i}",
-                 email_addresses=[{"value": f"person{i}@example.com", "type": "personal"}], application_ids=[5000 + i])
+        c.update(
+            id=1000 + i,
+            updated_at=updated,
+            first_name=f"Given{i}",
+            last_name=f"Family{i}",
+            email_addresses=[{"value": f"person{i}@example.com", "type": "personal"}],
+            application_ids=[5000 + i],
+        )
         a = copy.deepcopy(application)
         a.update(id=5000 + i, candidate_id=1000 + i, last_activity_at=updated)
         s = copy.deepcopy(scorecard)
@@ -75,8 +81,12 @@ class HarvestServer:
         if failure == "slow":
             time.sleep(1.5)
         if failure == "429":
-            return self._send(request, 429, {"message": "rate limited"}, {"Retry-After": "1", "X-RateLimit-Limit": "50",
-                                                                            "X-RateLimit-Remaining": "0"})
+            return self._send(
+                request,
+                429,
+                {"message": "rate limited"},
+                {"Retry-After": "1", "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0"},
+            )
         if failure == "500":
             return self._send(request, 500, {"message": "boom"})
         expected = "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()
@@ -91,7 +101,7 @@ class HarvestServer:
         if "updated_after" in params:
             field = "last_activity_at" if endpoint == "applications" else "updated_at"
             items = [o for o in items if o[field] > params["updated_after"]]
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         headers = {}
         if page * per_page < len(items):
             query = {**params, "page": page + 1, "per_page": per_page}

@@ -42,25 +42,37 @@ def _warehouse(tmp_path, people: int) -> str:
 
 
 def _settings(server: CareerRelayServer | None, **overrides) -> CareerRelaySettings:
-    values = dict(company_id="acme", api_url=server.url if server else None, api_key=API_KEY if server else None,
-                  timeout_s=0.5, backoff_base_s=0.0, backoff_max_s=0.0, attempts=12, token_secret="s")
+    values = dict(
+        company_id="acme",
+        api_url=server.url if server else None,
+        api_key=API_KEY if server else None,
+        timeout_s=0.5,
+        backoff_base_s=0.0,
+        backoff_max_s=0.0,
+        attempts=12,
+        token_secret="s",
+    )
     values.update(overrides)
     return CareerRelaySettings(**values)
 
 
 def _log(warehouse: str) -> list[tuple]:
     with connect(warehouse, read_only=True) as con:
-        return con.execute("select candidate_id, status, mode, data_items, consent_reference, retain_until, "
-                           "tracking_token, application_key from outbox.provision_log order by 1").fetchall()
+        return con.execute(
+            "select candidate_id, status, mode, data_items, consent_reference, retain_until, "
+            "tracking_token, application_key from outbox.provision_log order by 1"
+        ).fetchall()
 
 
 def test_referrals_reach_career_relay_exactly_once_through_random_failures(tmp_path):
     warehouse = _warehouse(tmp_path, 1_200)
-    plan = FailurePlan(random_rate=0.5, random_kinds=("429", "500", "drop", "drop_after", "slow"), slow_seconds=1.0,
-                       seed=1)
+    plan = FailurePlan(
+        random_rate=0.5, random_kinds=("429", "500", "drop", "drop_after", "slow"), slow_seconds=1.0, seed=1
+    )
     with CareerRelayServer(plan) as server:
-        summary = provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(server),
-                                    sleep=lambda s: None)
+        summary = provide_referrals(
+            warehouse, AS_OF, tmp_path / "exports", settings=_settings(server), sleep=lambda s: None
+        )
     counts = Counter(r.referral["consent_reference"] for r in server.registered)
     assert len(counts) == 1_200 and set(counts.values()) == {1}
     assert summary.provided == 1_200 and summary.batches == 6 and summary.mode == "api"
@@ -69,7 +81,7 @@ def test_referrals_reach_career_relay_exactly_once_through_random_failures(tmp_p
     assert len(log) == 1_200 and {row[1] for row in log} == {"provided"}
     assert {row[3] for row in log} == {",".join(DATA_ITEMS)}
     assert {row[5] for row in log} == {date(2029, 11, 25)}  # kept 3 years
-    for candidate_id, *_, token, application_key in log:
+    for _candidate_id, *_, token, application_key in log:
         assert token == tracking_token("s", "acme", application_key)
     sent_fields = set().union(*(r.referral for r in server.registered))
     assert "birth_date" not in sent_fields and "gender" not in sent_fields
@@ -82,14 +94,17 @@ def test_a_run_that_dies_after_career_relay_registered_a_batch_resumes_under_the
     dying = FailurePlan(script=["ok", "drop_after", "drop_after"])
     with CareerRelayServer(dying) as server:
         with pytest.raises(CareerRelayUnavailable, match="next run posts them again under the same key"):
-            provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(server, attempts=2),
-                              sleep=lambda s: None)
+            provide_referrals(
+                warehouse, AS_OF, tmp_path / "exports", settings=_settings(server, attempts=2), sleep=lambda s: None
+            )
         assert Counter(row[1] for row in _log(warehouse)) == {"provided": 200, "sending": 100}
         assert len(server.registered) == 300  # the second batch was registered, the answer was lost
-        again = provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(server),
-                                  sleep=lambda s: None)
-        third = provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(server),
-                                  sleep=lambda s: None)
+        again = provide_referrals(
+            warehouse, AS_OF, tmp_path / "exports", settings=_settings(server), sleep=lambda s: None
+        )
+        third = provide_referrals(
+            warehouse, AS_OF, tmp_path / "exports", settings=_settings(server), sleep=lambda s: None
+        )
     assert again.resumed == 100 and third.provided == 0
     assert len(server.registered) == 300
     assert len({r.referral["consent_reference"] for r in server.registered}) == 300
@@ -101,8 +116,11 @@ def test_without_an_api_the_referrals_are_exported_as_csv_once(tmp_path):
     first = provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(None), sleep=lambda s: None)
     second = provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(None), sleep=lambda s: None)
     assert first.mode == "csv" and first.provided == 250 and second.provided == 0
-    lines = [line for path in sorted((tmp_path / "exports").glob("*.csv"))
-             for line in path.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    lines = [
+        line
+        for path in sorted((tmp_path / "exports").glob("*.csv"))
+        for line in path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    ]
     assert len(lines) == 250
     assert ",090" in lines[0] and "'+81" not in lines[0]  # a phone a spreadsheet does not turn into a formula
     assert {row[2] for row in _log(warehouse)} == {"csv"}
@@ -110,8 +128,7 @@ def test_without_an_api_the_referrals_are_exported_as_csv_once(tmp_path):
 
 def test_a_wrong_key_gives_one_clear_message_and_provides_nothing(tmp_path):
     warehouse = _warehouse(tmp_path, 10)
-    with CareerRelayServer() as server:
-        with pytest.raises(CareerRelayKeyRefused, match="CAREER_RELAY_API_KEY"):
-            provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(server, api_key="wrong"))
+    with CareerRelayServer() as server, pytest.raises(CareerRelayKeyRefused, match="CAREER_RELAY_API_KEY"):
+        provide_referrals(warehouse, AS_OF, tmp_path / "exports", settings=_settings(server, api_key="wrong"))
     assert server.registered == []
     assert {row[1] for row in _log(warehouse)} == {"sending"}  # posted again under the same key once the key is fixed

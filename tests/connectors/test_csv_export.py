@@ -22,5 +22,5 @@ def test_written_file_reads_back_escaped(tmp_path):
     write_csv(path, ["name", "phone"], [['=HYPERLINK("http://x","山田")', "+81 90 1234 5678"], ["佐藤", None]])
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows == [["name", "phone"], ["'=HYPERLINK(\"http://x\",\"山田\")", "'+81 90 1234 5678"], ["佐藤", ""]]
+    assert rows == [["name", "phone"], ['\'=HYPERLINK("http://x","山田")', "'+81 90 1234 5678"], ["佐藤", ""]]
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -13,14 +13,33 @@ from connectors.demo.generator import _wareki
 from connectors.demo.noise import to_fullwidth
 
 
-@pytest.mark.parametrize("text", ["1990/04/01", "1990-04-01", "19900401", "平成2年4月1日", "H2.4.1", "1990/4/1",
-                                  "１９９０／０４／０１", "h2.4.1", "平成2.4.1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1990/04/01",
+        "1990-04-01",
+        "19900401",
+        "平成2年4月1日",
+        "H2.4.1",
+        "1990/4/1",
+        "１９９０／０４／０１",
+        "h2.4.1",
+        "平成2.4.1",
+    ],
+)
 def test_documented_forms(text):
     assert parse_jp_date(text) == date(1990, 4, 1)
 
 
-@pytest.mark.parametrize("text, expected", [("平成元年1月8日", date(1989, 1, 8)), ("令和元年5月1日", date(2019, 5, 1)),
-                                            ("昭和64年1月7日", date(1989, 1, 7)), ("R7.11.25", date(2025, 11, 25))])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("平成元年1月8日", date(1989, 1, 8)),
+        ("令和元年5月1日", date(2019, 5, 1)),
+        ("昭和64年1月7日", date(1989, 1, 7)),
+        ("R7.11.25", date(2025, 11, 25)),
+    ],
+)
 def test_era_boundaries(text, expected):
     assert parse_jp_date(text) == expected
 

@@ -13,8 +13,11 @@ from connectors.demo.generator import generate
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_gives_the_same_bytes(tmp_path):
@@ -74,7 +77,9 @@ def test_greenhouse_and_indeed_records_have_the_documented_shape(demo_landing):
     applications = json.loads(next((demo_landing / "ats" / "greenhouse").glob("applications_*.json")).read_text())
     statuses = {a["status"] for a in applications}
     assert {"rejected", "hired", "active"} <= statuses
-    assert any(a["rejection_reason"] and a["rejection_reason"]["type"]["name"] == "They rejected us" for a in applications)
+    assert any(
+        a["rejection_reason"] and a["rejection_reason"]["type"]["name"] == "They rejected us" for a in applications
+    )
     assert all(a["rejected_at"] for a in applications if a["status"] == "rejected")
     line = next((demo_landing / "job_boards" / "indeed").glob("*.jsonl")).read_text().splitlines()[0]
     application = json.loads(line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from connectors.sources.greenhouse.api import GreenhouseError, GreenhouseSetting
 
 from .harvest_server import API_KEY, HarvestServer, make_objects
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -45,7 +45,9 @@ def test_pages_by_link_header_and_lands_every_object(warehouse, tmp_path):
     assert len(pages) == 3  # 40 + 40 + 20, following Link rel="next"
     assert len(files) == 9  # three endpoints: candidates, applications, scorecards
     with connect(warehouse, read_only=True) as con:
-        assert con.execute("select count(distinct source_record_id) from raw.greenhouse_candidates").fetchone()[0] == 100
+        assert (
+            con.execute("select count(distinct source_record_id) from raw.greenhouse_candidates").fetchone()[0] == 100
+        )
         assert con.execute("select count(*) from raw.greenhouse_applications").fetchone()[0] == 100
         assert con.execute("select count(*) from raw.greenhouse_scorecards").fetchone()[0] == 100
     assert sum(r.records_quarantined for r in results) == 0
@@ -60,14 +62,14 @@ def test_second_pull_asks_for_updates_since_the_cursor_minus_lookback_and_loads_
         files, results = pull_and_land(warehouse, landing, settings(server))
         params = server.requests[0][1]
     assert "updated_after" in params
-    asked = datetime.strptime(params["updated_after"], "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=timezone.utc)
-    assert timedelta(minutes=14) < datetime.now(timezone.utc) - asked < timedelta(minutes=16)
+    asked = datetime.strptime(params["updated_after"], "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=UTC)
+    assert timedelta(minutes=14) < datetime.now(UTC) - asked < timedelta(minutes=16)
     assert files == [] and sum(r.records_landed for r in results) == 0
 
 
 def test_late_updates_inside_the_lookback_are_pulled_again(warehouse, tmp_path):
     landing = tmp_path / "landing"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     objects = make_objects(5, now - timedelta(days=1))
     with HarvestServer(objects) as server:
         pull_and_land(warehouse, landing, settings(server))

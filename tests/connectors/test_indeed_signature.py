@@ -22,11 +22,14 @@ def test_documented_test_vector():
     assert indeed_signature(VECTOR["message"].encode("utf-8"), VECTOR["api_secret"]) == VECTOR["expected_signature"]
 
 
-@pytest.mark.parametrize("secret, signed_with, landed, reason", [
-    ("s3cret", "s3cret", 1, None),
-    ("s3cret", "other", 0, "does not match"),
-    (None, "s3cret", 0, "INDEED_API_SECRET is not set"),
-])
+@pytest.mark.parametrize(
+    "secret, signed_with, landed, reason",
+    [
+        ("s3cret", "s3cret", 1, None),
+        ("s3cret", "other", 0, "does not match"),
+        (None, "s3cret", 0, "INDEED_API_SECRET is not set"),
+    ],
+)
 def test_signed_file_lands_only_when_the_signature_matches(tmp_path, monkeypatch, secret, signed_with, landed, reason):
     if secret:
         monkeypatch.setenv("INDEED_API_SECRET", secret)

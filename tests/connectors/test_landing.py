@@ -56,8 +56,9 @@ def test_demo_lands_completely_and_second_run_loads_nothing(landing_copy, tmp_pa
 
 def _reasons(warehouse: Path, file_name: str) -> list[tuple[int, str]]:
     with connect(warehouse, read_only=True) as con:
-        return con.execute("select record_position, reason from audit.quarantine where file like ? order by 1",
-                           [f"%{file_name}"]).fetchall()
+        return con.execute(
+            "select record_position, reason from audit.quarantine where file like ? order by 1", [f"%{file_name}"]
+        ).fetchall()
 
 
 def test_truncated_json_is_quarantined_and_other_files_still_load(landing_copy, tmp_path):
@@ -75,7 +76,9 @@ def test_truncated_json_is_quarantined_and_other_files_still_load(landing_copy, 
 def test_bad_json_line_is_quarantined_alone(landing_copy, tmp_path):
     path = landing_copy / "job_boards" / "indeed" / "extra.jsonl"
     good = {"id": "x1", "appliedOnMillis": 1, "applicant": {"fullName": "山田 太郎"}}
-    path.write_text(json.dumps(good) + "\n{\"id\": \"x2\", \"applicant\": \n" + json.dumps({**good, "id": "x3"}) + "\n[1, 2]\n")
+    path.write_text(
+        json.dumps(good) + '\n{"id": "x2", "applicant": \n' + json.dumps({**good, "id": "x3"}) + "\n[1, 2]\n"
+    )
     warehouse = tmp_path / "w.duckdb"
     result = next(r for r in land_all(landing_copy, warehouse) if r.file.endswith("extra.jsonl"))
     assert (result.records_read, result.records_landed, result.records_quarantined) == (4, 2, 2)
@@ -87,12 +90,22 @@ def test_bad_json_line_is_quarantined_alone(landing_copy, tmp_path):
 @pytest.mark.parametrize(
     "content, position, words",
     [
-        ("管理番号,姓漢字,名漢字,メールアドレス\r\nA1,山田,太郎,a@b.jp\r\nA2,佐藤,花子,c@d.jp,extra\r\n".encode("utf-8"),
-         3, "has 5 fields, the header has 4"),
-        ("管理番号,姓漢字,名漢字,メールアドレス\r\nA1,山田,太郎,a@b.jp\r\nA2,佐\x00藤,花子,c@d.jp\r\n".encode("utf-8"),
-         3, "姓漢字 contains a NUL byte"),
-        ("管理番号,姓漢字,名漢字,メールアドレス\r\nA1,山田,太郎,a@b.jp\r\n".encode("utf-8")
-         + "A2,髙橋,花子,c@d.jp\r\n".encode("cp932"), 3, "not valid utf-8"),
+        (
+            "管理番号,姓漢字,名漢字,メールアドレス\r\nA1,山田,太郎,a@b.jp\r\nA2,佐藤,花子,c@d.jp,extra\r\n".encode(),
+            3,
+            "has 5 fields, the header has 4",
+        ),
+        (
+            "管理番号,姓漢字,名漢字,メールアドレス\r\nA1,山田,太郎,a@b.jp\r\nA2,佐\x00藤,花子,c@d.jp\r\n".encode(),
+            3,
+            "姓漢字 contains a NUL byte",
+        ),
+        (
+            "管理番号,姓漢字,名漢字,メールアドレス\r\nA1,山田,太郎,a@b.jp\r\n".encode()
+            + "A2,髙橋,花子,c@d.jp\r\n".encode("cp932"),
+            3,
+            "not valid utf-8",
+        ),
     ],
     ids=["too-many-fields", "nul-byte", "mixed-encoding"],
 )
@@ -115,8 +128,9 @@ def test_cp932_file_is_detected_without_being_told(landing_copy, tmp_path):
     warehouse = tmp_path / "w.duckdb"
     land_all(landing_copy, warehouse)
     with connect(warehouse, read_only=True) as con:
-        row = con.execute("select record->>'姓漢字', record->>'住所①' from raw.agency_candidates "
-                          "where source = 'agency_sjis_agency'").fetchone()
+        row = con.execute(
+            "select record->>'姓漢字', record->>'住所①' from raw.agency_candidates where source = 'agency_sjis_agency'"
+        ).fetchone()
     assert row == ("髙橋", "渋谷区")
 
 
@@ -139,8 +153,10 @@ def test_formula_in_a_name_is_quarantined_and_phones_are_not_formulas(landing_co
     folder = landing_copy / "agencies" / "formula_agency"
     folder.mkdir()
     (folder / "list.csv").write_text(
-        "管理番号,姓漢字,名漢字,電話番号1\r\nF1,\"=HYPERLINK(\"\"http://x\"\",\"\"山田\"\")\",太郎,+81 90 1234 5678\r\n"
-        "F2,佐藤,花子,+81-90-1111-2222\r\n", encoding="utf-8")
+        '管理番号,姓漢字,名漢字,電話番号1\r\nF1,"=HYPERLINK(""http://x"",""山田"")",太郎,+81 90 1234 5678\r\n'
+        "F2,佐藤,花子,+81-90-1111-2222\r\n",
+        encoding="utf-8",
+    )
     warehouse = tmp_path / "w.duckdb"
     result = next(r for r in land_all(landing_copy, warehouse) if r.file.endswith("list.csv"))
     assert (result.records_landed, result.records_quarantined) == (1, 1)
@@ -154,13 +170,15 @@ def test_xlsx_and_a_header_mapping_file(landing_copy, tmp_path):
 
     folder = landing_copy / "agencies" / "excel_agency"
     folder.mkdir()
-    (folder / "mapping.json").write_text(json.dumps({"columns": {"氏名(姓)": "姓漢字", "氏名(名)": "名漢字",
-                                                                 "Mail": "メールアドレス"}}), encoding="utf-8")
+    (folder / "mapping.json").write_text(
+        json.dumps({"columns": {"氏名(姓)": "姓漢字", "氏名(名)": "名漢字", "Mail": "メールアドレス"}}),
+        encoding="utf-8",
+    )
     book = Workbook()
     sheet = book.active
     sheet.append(["管理番号", "氏名(姓)", "氏名(名)", "Mail", "生年月日"])
     sheet.append(["X1", "髙橋", "一郎", "ichiro@example.jp", date(1990, 4, 1)])
-    sheet.append(["X2", "=HYPERLINK(\"x\")", "次郎", "jiro@example.jp", None])
+    sheet.append(["X2", '=HYPERLINK("x")', "次郎", "jiro@example.jp", None])
     book.save(folder / "list.xlsx")
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     warehouse = tmp_path / "w.duckdb"
@@ -180,7 +198,8 @@ def test_absurd_dates_are_quarantined_with_the_field(landing_copy, tmp_path):
     (folder / "list.csv").write_text(
         "管理番号,姓漢字,名漢字,生年月日,推薦日\r\nD1,山田,太郎,平成2年4月1日,2026/10/01\r\n"
         "D2,佐藤,花子,2099/01/01,2026/10/01\r\nD3,鈴木,一郎,1990/02/30,2026/10/01\r\nD4,高橋,二郎,H2.4.1,1800/01/01\r\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     warehouse = tmp_path / "w.duckdb"
     result = next(r for r in land_all(landing_copy, warehouse) if r.file.endswith("list.csv"))
     assert (result.records_read, result.records_landed, result.records_quarantined) == (4, 1, 3)

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from connectors.demo import noise
 
 ascii_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
-katakana = st.text(alphabet=st.sampled_from("アイウエオカガキギクグサザシジタダチツテデトドナハバパビピフブプマヤユヨラワンー"),
-                   min_size=1, max_size=12)
+katakana = st.text(
+    alphabet=st.sampled_from("アイウエオカガキギクグサザシジタダチツテデトドナハバパビピフブプマヤユヨラワンー"),
+    min_size=1,
+    max_size=12,
+)
 national_mobile = st.from_regex(r"0[789]0[0-9]{8}", fullmatch=True)
 
 

@@ -39,8 +39,15 @@ def _warehouse(tmp_path, rejections: int) -> str:
 def test_every_rejection_mail_carries_its_own_career_relay_link_exactly_once(tmp_path):
     warehouse = _warehouse(tmp_path, 2_400)  # 1,200 people, two rejections each
     plan = FailurePlan(random_rate=0.3, random_kinds=("429", "500", "drop"), retry_after_seconds=0, seed=4)
-    settings = SendGridSettings(api_key=API_KEY, api_url="", timeout_s=5.0, sandbox=False, backoff_base_s=0.001,
-                                backoff_max_s=0.01, rate_limit_wait_max_s=0.01)
+    settings = SendGridSettings(
+        api_key=API_KEY,
+        api_url="",
+        timeout_s=5.0,
+        sandbox=False,
+        backoff_base_s=0.001,
+        backoff_max_s=0.01,
+        rate_limit_wait_max_s=0.01,
+    )
     relay = CareerRelaySettings()
     with MailSendServer(plan) as server:
         settings = SendGridSettings(**{**settings.__dict__, "api_url": server.host})
@@ -50,8 +57,12 @@ def test_every_rejection_mail_carries_its_own_career_relay_link_exactly_once(tmp
     steps = Counter(d.custom_args["step"] for d in server.delivered)
     assert len(steps) == 2_400 and set(steps.values()) == {1}
     with connect(warehouse, read_only=True) as con:
-        links = {token: (candidate, application) for token, candidate, application in con.execute(
-            "select tracking_token, candidate_id, application_key from outbox.relay_links").fetchall()}
+        links = {
+            token: (candidate, application)
+            for token, candidate, application in con.execute(
+                "select tracking_token, candidate_id, application_key from outbox.relay_links"
+            ).fetchall()
+        }
     for delivered in server.delivered:
         token = delivered.custom_args["relay_token"]
         assert delivered.template_data["career_relay_url"] == f"{relay.link_base}{token}?company={relay.company_id}"
@@ -80,19 +91,27 @@ def test_the_frequency_cap_holds_across_campaigns(tmp_path):
             select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, 'n' as display_name,
                    'sales' as segment, 'nurture-sales-2026-11' as campaign_id, '1' as step
             from range(150) t(i)""")
-        con.execute("create or replace table marts.nurture_audience as select candidate_id, segment from marts.nurture_batch")
-        con.execute("insert into outbox.send_ledger select 'C' || i, 'rejection', 'greenhouse:' || i, 'b', 'outbox', "
-                    "'written', null, 'r', ? from range(100, 110) t(i)", [datetime(2026, 11, 20)])
+        con.execute(
+            "create or replace table marts.nurture_audience as select candidate_id, segment from marts.nurture_batch"
+        )
+        con.execute(
+            "insert into outbox.send_ledger select 'C' || i, 'rejection', 'greenhouse:' || i, 'b', 'outbox', "
+            "'written', null, 'r', ? from range(100, 110) t(i)",
+            [datetime(2026, 11, 20)],
+        )
     second = write_outbox(warehouse, tmp_path / "outbox", AS_OF, NURTURE)
     assert second.messages == 40 and second.capped == 110
     with connect(warehouse, read_only=True) as con:
-        per_person = con.execute("select max(n) from (select candidate_id, count(*) n from outbox.send_ledger "
-                                 "group by 1)").fetchone()[0]
+        per_person = con.execute(
+            "select max(n) from (select candidate_id, count(*) n from outbox.send_ledger group by 1)"
+        ).fetchone()[0]
     assert per_person == 1
 
 
-@given(emails=st.lists(st.sampled_from([f"p{i}@example.jp" for i in range(8)]), max_size=60),
-       size=st.integers(min_value=1, max_value=7))
+@given(
+    emails=st.lists(st.sampled_from([f"p{i}@example.jp" for i in range(8)]), max_size=60),
+    size=st.integers(min_value=1, max_value=7),
+)
 def test_requests_keep_everyone_once_and_never_name_an_address_twice(emails, size):
     people = [{"candidate_id": str(i), "email": email} for i, email in enumerate(emails)]
     chunks = _requests(people, size)

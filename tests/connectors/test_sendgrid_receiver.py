@@ -12,11 +12,23 @@ import pytest
 from connectors.common.landing import land_stream
 from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, sendgrid_events
-from connectors.sources.sendgrid_events.receiver import (SIGNATURE_HEADER, TIMESTAMP_HEADER, make_server,
-                                                         serve_in_background, verify_signature)
+from connectors.sources.sendgrid_events.receiver import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    make_server,
+    serve_in_background,
+    verify_signature,
+)
 
-VECTOR = json.loads((Path(__file__).resolve().parent.parent / "fixtures" / "sendgrid" / "event_webhook"
-                     / "signed_webhook_test_vector.json").read_text())
+VECTOR = json.loads(
+    (
+        Path(__file__).resolve().parent.parent
+        / "fixtures"
+        / "sendgrid"
+        / "event_webhook"
+        / "signed_webhook_test_vector.json"
+    ).read_text()
+)
 SIGNATURE = VECTOR["headers"][SIGNATURE_HEADER]
 TIMESTAMP = VECTOR["headers"][TIMESTAMP_HEADER]
 BODY = VECTOR["raw_body"].encode("utf-8")

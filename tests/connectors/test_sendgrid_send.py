@@ -23,15 +23,18 @@ def _warehouse(tmp_path, people: int, bad_emails: tuple[int, ...] = ()) -> str:
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
         con.execute("create schema if not exists marts")
-        con.execute("""
+        con.execute(
+            """
             create table marts.nurture_audience as
             select 'C' || lpad(cast(i as varchar), 6, '0') as candidate_id,
                    case when i % 2 = 0 then 'engineering' else 'sales' end as segment
-            from range(?) t(i)""", [people])
+            from range(?) t(i)""",
+            [people],
+        )
         con.execute(f"""
             create table marts.nurture_batch as
             select candidate_id,
-                   case when cast(substr(candidate_id, 2) as integer) in ({','.join(map(str, bad_emails)) or '-1'})
+                   case when cast(substr(candidate_id, 2) as integer) in ({",".join(map(str, bad_emails)) or "-1"})
                         then 'not-an-address' else 'person' || substr(candidate_id, 2) || '@example.jp' end as email,
                    '候補者' as display_name, segment, 'nurture-2026-11-' || segment as campaign_id, '1' as step
             from marts.nurture_audience""")
@@ -39,8 +42,16 @@ def _warehouse(tmp_path, people: int, bad_emails: tuple[int, ...] = ()) -> str:
 
 
 def _settings(server: MailSendServer, **overrides) -> SendGridSettings:
-    values = dict(api_key=API_KEY, api_url=server.host, timeout_s=5.0, sandbox=False, backoff_base_s=0.001,
-                  backoff_max_s=0.01, rate_limit_wait_max_s=0.01, in_doubt_release_hours=24)
+    values = dict(
+        api_key=API_KEY,
+        api_url=server.host,
+        timeout_s=5.0,
+        sandbox=False,
+        backoff_base_s=0.001,
+        backoff_max_s=0.01,
+        rate_limit_wait_max_s=0.01,
+        in_doubt_release_hours=24,
+    )
     values.update(overrides)
     return SendGridSettings(**values)
 
@@ -52,8 +63,9 @@ def _ledger(warehouse: str) -> Counter:
 
 def test_25000_recipients_through_random_failures_each_arrive_exactly_once(tmp_path):
     warehouse = _warehouse(tmp_path, 25_000)
-    plan = FailurePlan(random_rate=0.35, random_kinds=("429", "500", "drop", "slow"), slow_seconds=0.05,
-                       retry_after_seconds=0, seed=3)
+    plan = FailurePlan(
+        random_rate=0.35, random_kinds=("429", "500", "drop", "slow"), slow_seconds=0.05, retry_after_seconds=0, seed=3
+    )
     with MailSendServer(plan) as server:
         summary = send_nurture_sendgrid(warehouse, AS_OF, run_id="r1", sendgrid=_settings(server), sleep=lambda s: None)
     received = Counter(d.email for d in server.delivered)
@@ -76,8 +88,9 @@ def test_a_run_that_dies_half_way_and_is_run_again_sends_the_rest_once(tmp_path)
 
     with MailSendServer(FailurePlan(random_rate=0.2, random_kinds=("500", "drop"), seed=5)) as server:
         with pytest.raises(Killed):
-            send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None,
-                                  after_batch=die_after_two)
+            send_nurture_sendgrid(
+                warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None, after_batch=die_after_two
+            )
         assert len(server.delivered) == 2_000
         second = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
         third = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
@@ -102,6 +115,7 @@ def test_an_unanswered_request_stays_in_doubt_and_is_never_sent_twice(tmp_path):
     with MailSendServer(plan) as server:
         first = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, timeout_s=0.3), sleep=lambda s: None)
         import time
+
         time.sleep(1.2)  # the server finishes the slow requests after the client gave up
         second = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
     assert first.in_doubt == 10 and first.messages == 0
@@ -129,8 +143,9 @@ def test_the_key_can_come_from_a_prefect_secret_block(tmp_path, monkeypatch):
     warehouse = _warehouse(tmp_path, 5)
     try:
         with MailSendServer() as server:
-            summary = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, api_key=None),
-                                            sleep=lambda s: None)
+            summary = send_nurture_sendgrid(
+                warehouse, AS_OF, sendgrid=_settings(server, api_key=None), sleep=lambda s: None
+            )
         assert summary.messages == 5 and len(server.delivered) == 5
     finally:
         Secret(value="").save("sendgrid-api-key", overwrite=True)
@@ -149,19 +164,23 @@ def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_onc
     warehouse = _warehouse(tmp_path, 13)
     landing = tmp_path / "landing"
     with connect(warehouse) as con:
-        con.execute("insert into outbox.send_ledger select candidate_id, campaign_id, step, 'crashed', 'sendgrid', "
-                    "'sending', null, 'r0', ? from marts.nurture_batch where candidate_id >= 'C000010'",
-                    [datetime.utcnow() - timedelta(hours=1)])
+        con.execute(
+            "insert into outbox.send_ledger select candidate_id, campaign_id, step, 'crashed', 'sendgrid', "
+            "'sending', null, 'r0', ? from marts.nurture_batch where candidate_id >= 'C000010'",
+            [datetime.utcnow() - timedelta(hours=1)],
+        )
     plan = FailurePlan(script=["slow", "slow"], slow_seconds=1.0)
     with MailSendServer(plan, events_dir=landing / "engagement" / "sendgrid") as server:
         first = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, timeout_s=0.3), sleep=lambda s: None)
         import time
+
         time.sleep(1.2)  # the server accepts the slow requests after the client gave up, and posts their events
         with connect(warehouse) as con:
             stream = next(s for s in all_streams(landing) if s.name == "sendgrid_events")
             land_stream(con, stream)
-        second = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server, in_doubt_release_hours=0.5),
-                                       sleep=lambda s: None)
+        second = send_nurture_sendgrid(
+            warehouse, AS_OF, sendgrid=_settings(server, in_doubt_release_hours=0.5), sleep=lambda s: None
+        )
     assert first.in_doubt == 13 and first.messages == 0 and first.released == 0
     assert (second.settled_accepted, second.released, second.messages, second.in_doubt) == (10, 3, 3, 0)
     received = Counter(d.email for d in server.delivered)

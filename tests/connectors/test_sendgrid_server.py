@@ -23,8 +23,9 @@ def _client(server: MailSendServer, key: str = API_KEY) -> SendGridAPIClient:
 
 
 def _body(n: int = 3) -> dict:
-    people = [{"candidate_id": f"C{i:04d}", "email": f"person{i}@example.jp", "display_name": f"候補者 {i}"}
-              for i in range(n)]
+    people = [
+        {"candidate_id": f"C{i:04d}", "email": f"person{i}@example.jp", "display_name": f"候補者 {i}"} for i in range(n)
+    ]
     return nurture_request(people, "nurture-2026-11-engineering", "batch-1", "engineering", SenderSettings())
 
 
@@ -34,29 +35,43 @@ def test_a_valid_nurture_request_is_accepted_and_each_recipient_recorded_once():
     assert response.status_code == 202
     message_id = response.headers["X-Message-Id"]
     assert len(message_id) == 22
-    assert sorted(d.email for d in server.delivered) == ["person0@example.jp", "person1@example.jp", "person2@example.jp"]
+    assert sorted(d.email for d in server.delivered) == [
+        "person0@example.jp",
+        "person1@example.jp",
+        "person2@example.jp",
+    ]
     assert {d.custom_args["candidate_id"] for d in server.delivered} == {"C0000", "C0001", "C0002"}
     assert all(d.message_id == message_id and d.template_id.startswith("d-") for d in server.delivered)
 
 
-@pytest.mark.parametrize("mutate, fragment", [
-    (lambda b: b.pop("from"), "'from' is a required property"),
-    (lambda b: b["personalizations"].extend(copy.deepcopy(b["personalizations"][:1]) * 1000),
-     "personalizations"),
-    (lambda b: b["personalizations"][1]["to"].__setitem__(0, {"email": "person0@example.jp"}), "unique"),
-    (lambda b: b.__setitem__("categories", [f"c{i}" for i in range(11)]), "categories"),
-    (lambda b: b["personalizations"][0]["custom_args"].__setitem__("blob", "x" * 10_001), "10,000 bytes"),
-    (lambda b: b.__setitem__("mail_settings", {"sandbox_mode": {"enable": "true"}}), "boolean"),
-    (lambda b: b.pop("template_id"), "content parameter is required"),
-    (lambda b: b["asm"].__setitem__("group_id", "4321"), "integer"),
-], ids=["no-from", "1001-personalizations", "duplicate-recipient", "11-categories", "custom-args-too-big",
-        "sandbox-flag-quoted", "no-template-no-content", "asm-group-id-string"])
+@pytest.mark.parametrize(
+    "mutate, fragment",
+    [
+        (lambda b: b.pop("from"), "'from' is a required property"),
+        (lambda b: b["personalizations"].extend(copy.deepcopy(b["personalizations"][:1]) * 1000), "personalizations"),
+        (lambda b: b["personalizations"][1]["to"].__setitem__(0, {"email": "person0@example.jp"}), "unique"),
+        (lambda b: b.__setitem__("categories", [f"c{i}" for i in range(11)]), "categories"),
+        (lambda b: b["personalizations"][0]["custom_args"].__setitem__("blob", "x" * 10_001), "10,000 bytes"),
+        (lambda b: b.__setitem__("mail_settings", {"sandbox_mode": {"enable": "true"}}), "boolean"),
+        (lambda b: b.pop("template_id"), "content parameter is required"),
+        (lambda b: b["asm"].__setitem__("group_id", "4321"), "integer"),
+    ],
+    ids=[
+        "no-from",
+        "1001-personalizations",
+        "duplicate-recipient",
+        "11-categories",
+        "custom-args-too-big",
+        "sandbox-flag-quoted",
+        "no-template-no-content",
+        "asm-group-id-string",
+    ],
+)
 def test_what_sendgrid_refuses_is_refused_with_its_error_envelope(mutate, fragment):
     body = _body(3)
     mutate(body)
-    with MailSendServer() as server:
-        with pytest.raises(exceptions.BadRequestsError) as refused:
-            _client(server).send(body)
+    with MailSendServer() as server, pytest.raises(exceptions.BadRequestsError) as refused:
+        _client(server).send(body)
     errors = refused.value.to_dict["errors"]
     assert errors and any(fragment in e["message"] or fragment == e["field"] for e in errors), errors
     assert server.delivered == []

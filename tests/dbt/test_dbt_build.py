@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 import pytest
@@ -22,8 +21,10 @@ def test_build_runs_models_data_tests_and_unit_tests(built_warehouse):
 def test_every_truth_record_is_in_the_crosswalk_exactly_once(built_warehouse, demo_landing):
     warehouse, _ = built_warehouse
     with connect(warehouse, read_only=True) as con:
-        con.execute("create temp table truth as select * from read_csv(?, all_varchar = true)",
-                    [str(demo_landing / "truth.csv")])
+        con.execute(
+            "create temp table truth as select * from read_csv(?, all_varchar = true)",
+            [str(demo_landing / "truth.csv")],
+        )
         missing, doubled, extra = con.execute("""
             select
                 (select count(*) from truth t where not exists (
@@ -67,16 +68,26 @@ def test_a_failed_build_is_resumed_with_dbt_retry_and_a_new_load_rebuilds(wareho
         record_id, status = con.execute("""
             select source_record_id, json_extract_string(record, '$.status') from raw.greenhouse_applications
             order by source_record_id limit 1""").fetchone()
-        con.execute("update raw.greenhouse_applications set record = json_merge_patch(record, '{\"status\": \"withdrawn\"}') "
-                    "where source_record_id = ?", [record_id])
+        con.execute(
+            'update raw.greenhouse_applications set record = json_merge_patch(record, \'{"status": "withdrawn"}\') '
+            "where source_record_id = ?",
+            [record_id],
+        )
     with pytest.raises(DbtFailed, match="dbt build --exclude test_type:unit failed"):
         build_or_retry(warehouse_copy, as_of)
-    with pytest.raises(DbtFailed, match="dbt retry failed:\n  test accepted_values_stg_greenhouse__applications_status"):
+    with pytest.raises(
+        DbtFailed, match="dbt retry failed:\n  test accepted_values_stg_greenhouse__applications_status"
+    ):
         build_or_retry(warehouse_copy, as_of)  # nothing fixed: the retry fails on the same test, and only there
 
     with connect(warehouse_copy) as con:  # a corrected export lands
-        con.execute("update raw.greenhouse_applications set record = json_merge_patch(record, json_object('status', ?)) "
-                    "where source_record_id = ?", [status, record_id])
-        con.execute("insert into audit.loads (load_id, source, stream, file, status, started_at) values "
-                    "('corrected', 'greenhouse', 'greenhouse_applications', 'applications_fixed.json', 'loaded', now())")
+        con.execute(
+            "update raw.greenhouse_applications set record = json_merge_patch(record, json_object('status', ?)) "
+            "where source_record_id = ?",
+            [status, record_id],
+        )
+        con.execute(
+            "insert into audit.loads (load_id, source, stream, file, status, started_at) values "
+            "('corrected', 'greenhouse', 'greenhouse_applications', 'applications_fixed.json', 'loaded', now())"
+        )
     assert next_dbt_command(warehouse_copy, as_of)[0][0] == "build"

@@ -14,8 +14,18 @@ from flows.dbt_runner import DBT_PROJECT_DIR
 def test_every_model_seed_and_column_has_a_description(tmp_path):
     os.environ.setdefault("DUCKDB_PATH", str(tmp_path / "unused.duckdb"))
     target = tmp_path / "target"
-    result = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                                 "--target-path", str(target), "--quiet"])
+    result = dbtRunner().invoke(
+        [
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--quiet",
+        ]
+    )
     assert result.success, result.exception
     manifest = json.loads((target / "manifest.json").read_text())
     missing = []
@@ -36,11 +46,17 @@ def test_every_model_column_in_the_warehouse_is_documented(built_warehouse):
 
     warehouse, _ = built_warehouse
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    documented = {(n["schema"], n["name"]): set(n["columns"]) for n in manifest["nodes"].values()
-                  if n["resource_type"] == "model"}
+    documented = {
+        (n["schema"], n["name"]): set(n["columns"]) for n in manifest["nodes"].values() if n["resource_type"] == "model"
+    }
     with connect(warehouse, read_only=True) as con:
         actual = con.execute("""select table_schema, table_name, list(column_name) from information_schema.columns
                                 where table_schema in ('staging', 'intermediate', 'marts') group by all""").fetchall()
-    missing = [f"{schema}.{table}.{column}" for schema, table, columns in actual
-               if (schema, table) in documented for column in columns if column not in documented[(schema, table)]]
+    missing = [
+        f"{schema}.{table}.{column}"
+        for schema, table, columns in actual
+        if (schema, table) in documented
+        for column in columns
+        if column not in documented[(schema, table)]
+    ]
     assert missing == [], "columns without a description: " + ", ".join(missing)

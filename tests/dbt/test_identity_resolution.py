@@ -16,8 +16,11 @@ REBUILD = ["build", "--select", "stg_greenhouse__candidates+", "--exclude", "tes
 def test_matching_is_accurate_on_the_demo(built_warehouse, demo_landing):
     warehouse, _ = built_warehouse
     with connect(warehouse, read_only=True) as con:
-        scores = accuracy(con, demo_landing / "truth.csv",
-                          "select record_key, candidate_id as cluster_id from marts.candidate_crosswalk")
+        scores = accuracy(
+            con,
+            demo_landing / "truth.csv",
+            "select record_key, candidate_id as cluster_id from marts.candidate_crosswalk",
+        )
     assert scores.records > 500
     assert scores.pairwise_precision >= 0.99
     assert scores.pairwise_recall >= 0.95
@@ -39,17 +42,23 @@ def test_every_match_keeps_its_evidence(built_warehouse):
 def _insert_greenhouse_candidate(con, candidate_id: int, email: str, phone: str, created: str) -> None:
     """A new Greenhouse candidate named 試験 太郎 with no birth date, made from an existing record."""
     patch = {
-        "id": candidate_id, "first_name": "太郎", "last_name": "試験", "created_at": created,
+        "id": candidate_id,
+        "first_name": "太郎",
+        "last_name": "試験",
+        "created_at": created,
         "email_addresses": [{"value": email, "type": "personal"}],
         "phone_numbers": [{"value": phone, "type": "mobile"}],
-        "addresses": [], "tags": [],
+        "addresses": [],
+        "tags": [],
         "custom_fields": {"birth_date": None, "name_kana": "シケン タロウ", "desired_job_type": None},
     }
-    con.execute("""
+    con.execute(
+        """
         insert into raw.greenhouse_candidates
         select 'test-load-' || ?, source, file, record_position, now()::timestamp, ?, json_merge_patch(record, ?)
         from raw.greenhouse_candidates order by source_record_id limit 1""",
-                [str(candidate_id), str(candidate_id), json.dumps(patch, ensure_ascii=False)])
+        [str(candidate_id), str(candidate_id), json.dumps(patch, ensure_ascii=False)],
+    )
 
 
 def _ids(con) -> dict[str, str]:
@@ -60,7 +69,9 @@ def test_a_merge_keeps_the_older_id_and_nobody_else_is_renamed(warehouse_copy):
     as_of = date(2026, 11, 25)
     # two records of one person that share nothing but the name: kept apart at first
     with connect(warehouse_copy) as con:
-        _insert_greenhouse_candidate(con, 99000001, "shiken.taro@example.jp", "090-0000-0001", "2026-01-10T01:00:00.000Z")
+        _insert_greenhouse_candidate(
+            con, 99000001, "shiken.taro@example.jp", "090-0000-0001", "2026-01-10T01:00:00.000Z"
+        )
         _insert_greenhouse_candidate(con, 99000002, "taro.s@example.org", "090-0000-0002", "2026-02-10T01:00:00.000Z")
     run_dbt(REBUILD, warehouse_copy, as_of)
     with connect(warehouse_copy, read_only=True) as con:
@@ -70,7 +81,9 @@ def test_a_merge_keeps_the_older_id_and_nobody_else_is_renamed(warehouse_copy):
 
     # a third record shares the first one's email and the second one's phone: one person now
     with connect(warehouse_copy) as con:
-        _insert_greenhouse_candidate(con, 99000003, "shiken.taro@example.jp", "090-0000-0002", "2026-03-10T01:00:00.000Z")
+        _insert_greenhouse_candidate(
+            con, 99000003, "shiken.taro@example.jp", "090-0000-0002", "2026-03-10T01:00:00.000Z"
+        )
     run_dbt(REBUILD, warehouse_copy, as_of)
     with connect(warehouse_copy, read_only=True) as con:
         after = _ids(con)

@@ -43,13 +43,23 @@ def _wait_for(what: str, check, timeout_s: float, every_s: float = 1.0):
 def prefect_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-server")
     api = f"http://127.0.0.1:{_free_port()}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api,
-           "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_UI_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_UI_ENABLED": "false",
+    }
     log = open(home / "server.log", "w")
     port = api.rsplit(":", 1)[1].split("/")[0]
-    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
     def healthy():
         try:
@@ -66,7 +76,8 @@ def prefect_server(tmp_path_factory):
 
 
 def test_a_failed_pipeline_run_retried_from_the_api_completes_and_sends_each_message_once(
-        prefect_server, demo_landing, tmp_path):
+    prefect_server, demo_landing, tmp_path
+):
     env, api = prefect_server
     deployed = subprocess.run(["make", "deploy"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
@@ -83,20 +94,51 @@ def test_a_failed_pipeline_run_retried_from_the_api_completes_and_sends_each_mes
         warehouse = tmp_path / "warehouse.duckdb"
         # two requests go through, then SendGrid fails until the run gives up: the run fails half-way;
         # after that a third of the requests fail at random (429, 500, dropped connections)
-        plan = FailurePlan(script=["ok", "ok"] + ["500"] * 4, random_rate=0.3, random_kinds=("429", "500", "drop"),
-                           retry_after_seconds=0, seed=11)
+        plan = FailurePlan(
+            script=["ok", "ok"] + ["500"] * 4,
+            random_rate=0.3,
+            random_kinds=("429", "500", "drop"),
+            retry_after_seconds=0,
+            seed=11,
+        )
         with MailSendServer(plan) as sendgrid:
-            worker_env = {**env, "SENDGRID_API_KEY": API_KEY, "SENDGRID_API_URL": sendgrid.host,
-                          "SENDGRID_MAX_ATTEMPTS": "4"}
+            worker_env = {
+                **env,
+                "SENDGRID_API_KEY": API_KEY,
+                "SENDGRID_API_URL": sendgrid.host,
+                "SENDGRID_MAX_ATTEMPTS": "4",
+            }
             worker_log = open(tmp_path / "worker.log", "w")
-            worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "crm-process", "--type",
-                                       "process", "--install-policy", "never"], cwd=REPO, env=worker_env,
-                                      stdout=worker_log, stderr=subprocess.STDOUT)
+            worker = subprocess.Popen(
+                [
+                    str(BIN / "prefect"),
+                    "worker",
+                    "start",
+                    "--pool",
+                    "crm-process",
+                    "--type",
+                    "process",
+                    "--install-policy",
+                    "never",
+                ],
+                cwd=REPO,
+                env=worker_env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
             try:
                 deployment = client.get("/deployments/name/pipeline/end-to-end").json()
-                run = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": {
-                    "landing": str(landing), "warehouse": str(warehouse), "send_mode": "sendgrid",
-                    "as_of": "2026-11-25"}}).json()
+                run = client.post(
+                    f"/deployments/{deployment['id']}/create_flow_run",
+                    json={
+                        "parameters": {
+                            "landing": str(landing),
+                            "warehouse": str(warehouse),
+                            "send_mode": "sendgrid",
+                            "as_of": "2026-11-25",
+                        }
+                    },
+                ).json()
                 first = _finished(client, run["id"])
                 assert first["state"]["type"] == "FAILED", first["state"]
                 assert "SendGrid" in first["state"]["message"]
@@ -104,9 +146,13 @@ def test_a_failed_pipeline_run_retried_from_the_api_completes_and_sends_each_mes
                 assert delivered_before_retry > 0
 
                 # the UI's Retry: the failed run goes back to Scheduled ("AwaitingRetry") and a worker runs it again
-                answer = client.post(f"/flow_runs/{run['id']}/set_state", json={
-                    "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
-                    "force": True})
+                answer = client.post(
+                    f"/flow_runs/{run['id']}/set_state",
+                    json={
+                        "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
+                        "force": True,
+                    },
+                )
                 assert answer.status_code in (200, 201), answer.text
                 second = _finished(client, run["id"], after_run_count=first["run_count"])
             finally:
@@ -114,14 +160,17 @@ def test_a_failed_pipeline_run_retried_from_the_api_completes_and_sends_each_mes
                 worker_log.close()
         assert second["state"]["type"] == "COMPLETED", (second["state"], (tmp_path / "worker.log").read_text()[-3000:])
         assert second["id"] == run["id"] and second["run_count"] > first["run_count"]
-        artifacts = client.post("/artifacts/filter", json={}).json()  # this server ran only this flow run and its subflows
+        artifacts = client.post(
+            "/artifacts/filter", json={}
+        ).json()  # this server ran only this flow run and its subflows
         published = "\n".join(str(a.get("data")) + str(a.get("description")) for a in artifacts)
         keys = {a["key"] for a in artifacts}
         assert {"pipeline-summary", "kpi-report", "data-docs", "ingest-progress", "nurture-send-progress"} <= keys
         assert "**SendGrid:**" in published and "**Rejection mail:**" in published
 
-    received = Counter((d.custom_args["candidate_id"], d.custom_args["campaign_id"], d.custom_args["step"])
-                       for d in sendgrid.delivered)
+    received = Counter(
+        (d.custom_args["candidate_id"], d.custom_args["campaign_id"], d.custom_args["step"]) for d in sendgrid.delivered
+    )
     with connect(warehouse, read_only=True) as con:
         accepted = con.execute("select count(*) from outbox.send_ledger where status = 'accepted'").fetchone()[0]
         audience = con.execute("select count(*) from marts.nurture_audience").fetchone()[0]

@@ -24,19 +24,32 @@ def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, c
             select a.candidate_id, a.email from marts.nurture_audience a
             join marts.candidates c using (candidate_id) where c.source_record_count >= 2
             order by a.candidate_id limit 1""").fetchone()
-        greenhouse_record = con.execute("""
+        greenhouse_record = con.execute(
+            """
             select r.* from raw.greenhouse_candidates r join marts.candidate_crosswalk x
             on x.source = r.source and x.source_record_id = r.source_record_id
-            where x.candidate_id = ? limit 1""", [candidate_id]).to_arrow_table()
+            where x.candidate_id = ? limit 1""",
+            [candidate_id],
+        ).to_arrow_table()
     assert greenhouse_record.num_rows == 1, "the demo person should have a Greenhouse record"
     greenhouse_id = greenhouse_record.column("source_record_id")[0].as_py()
     with connect(warehouse_copy) as con:  # a scorecard about them and a reply they wrote
-        insert = ("insert into raw.{} (load_id, source, file, record_position, loaded_at, source_record_id, record) "
-                  "values ('L-test', ?, 'x.json', 0, now(), ?, ?)")
-        con.execute(insert.format("greenhouse_scorecards"), ["greenhouse", "S-erase",
-                    f'{{"id": "S-erase", "candidate_id": {greenhouse_id}, "overall_recommendation": "yes"}}'])
-        con.execute(insert.format("sendgrid_replies"), ["sendgrid", "<erase@mail>",
-                    f'{{"reply_id": "<erase@mail>", "from_email": "{email.upper()}"}}'])
+        insert = (
+            "insert into raw.{} (load_id, source, file, record_position, loaded_at, source_record_id, record) "
+            "values ('L-test', ?, 'x.json', 0, now(), ?, ?)"
+        )
+        con.execute(
+            insert.format("greenhouse_scorecards"),
+            [
+                "greenhouse",
+                "S-erase",
+                f'{{"id": "S-erase", "candidate_id": {greenhouse_id}, "overall_recommendation": "yes"}}',
+            ],
+        )
+        con.execute(
+            insert.format("sendgrid_replies"),
+            ["sendgrid", "<erase@mail>", f'{{"reply_id": "<erase@mail>", "from_email": "{email.upper()}"}}'],
+        )
 
     assert erase_cli(["--candidate-id", candidate_id, "--reference", "REQ-1", "--warehouse", str(warehouse_copy)]) == 0
     out = capsys.readouterr().out
@@ -44,15 +57,22 @@ def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, c
     assert erase_cli(["--candidate-id", candidate_id, "--reference", "REQ-1", "--warehouse", str(warehouse_copy)]) == 1
 
     with connect(warehouse_copy) as con:
-        left = con.execute("""
+        left = con.execute(
+            """
             select count(*) from raw.greenhouse_candidates r join marts.candidate_crosswalk x
             on x.source = r.source and x.source_record_id = r.source_record_id where x.candidate_id = ?""",
-                           [candidate_id]).fetchone()[0]
-        events = con.execute("select count(*) from raw.sendgrid_events "
-                             "where lower(json_extract_string(record, '$.email')) = ?", [email]).fetchone()[0]
-        scorecards = con.execute("select count(*) from raw.greenhouse_scorecards "
-                                 "where json_extract_string(record, '$.candidate_id') = ?", [greenhouse_id]).fetchone()[0]
-        replies = con.execute("select count(*) from raw.sendgrid_replies where source_record_id = '<erase@mail>'").fetchone()[0]
+            [candidate_id],
+        ).fetchone()[0]
+        events = con.execute(
+            "select count(*) from raw.sendgrid_events where lower(json_extract_string(record, '$.email')) = ?", [email]
+        ).fetchone()[0]
+        scorecards = con.execute(
+            "select count(*) from raw.greenhouse_scorecards where json_extract_string(record, '$.candidate_id') = ?",
+            [greenhouse_id],
+        ).fetchone()[0]
+        replies = con.execute(
+            "select count(*) from raw.sendgrid_replies where source_record_id = '<erase@mail>'"
+        ).fetchone()[0]
         assert (left, events, scorecards, replies) == (0, 0, 0, 0)
         assert email not in str(con.execute("select * from audit.erased_identifiers").fetchall())
         # one of the records arrives again in a later export
@@ -62,12 +82,18 @@ def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, c
 
     record_id = greenhouse_record.column("source_record_id")[0].as_py()
     with connect(warehouse_copy, read_only=True) as con:
-        returned_id, returned_email = con.execute("""
+        returned_id, returned_email = con.execute(
+            """
             select c.candidate_id, c.email from marts.candidate_crosswalk x join marts.candidates c using (candidate_id)
-            where x.source = 'greenhouse' and x.source_record_id = ?""", [record_id]).fetchone()
-        reasons = con.execute("select reasons from marts.email_suppressions where email = ?", [returned_email]).fetchone()
+            where x.source = 'greenhouse' and x.source_record_id = ?""",
+            [record_id],
+        ).fetchone()
+        reasons = con.execute(
+            "select reasons from marts.email_suppressions where email = ?", [returned_email]
+        ).fetchone()
         mailable = con.execute(MAILABLE, [returned_id]).fetchone()[0]
-        records = con.execute("select count(*) from marts.candidate_crosswalk where candidate_id = ?",
-                              [returned_id]).fetchone()[0]
+        records = con.execute(
+            "select count(*) from marts.candidate_crosswalk where candidate_id = ?", [returned_id]
+        ).fetchone()[0]
     assert reasons and "erasure_request" in reasons[0]
     assert mailable == 0 and records == 1  # only the record that came back

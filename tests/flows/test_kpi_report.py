@@ -25,8 +25,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -47,8 +54,11 @@ def test_the_report_opens_in_a_browser_with_its_charts(built_warehouse, tmp_path
 
     assert page.title().startswith("Recruiting CRM KPI report")
     charts = page.locator("figure[data-chart]")
-    assert sorted(charts.evaluate_all("nodes => nodes.map(n => n.dataset.chart)")) == \
-        ["applications-trend", "channel-mix", "funnel"]
+    assert sorted(charts.evaluate_all("nodes => nodes.map(n => n.dataset.chart)")) == [
+        "applications-trend",
+        "channel-mix",
+        "funnel",
+    ]
     for key in ("applications-trend", "channel-mix", "funnel"):
         figure = page.locator(f'figure[data-chart="{key}"]')
         box = figure.locator("svg").bounding_box()

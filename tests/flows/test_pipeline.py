@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -25,13 +24,20 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 @pytest.fixture(scope="module")
 def mail_send_schema():
     spec = json.loads((FIXTURES / "sendgrid" / "tsg_mail_v3.json").read_text())
-    return {"$ref": "#/components/requestBodies/PostMailSend/content/application~1json/schema",
-            "components": spec["components"]}
+    return {
+        "$ref": "#/components/requestBodies/PostMailSend/content/application~1json/schema",
+        "components": spec["components"],
+    }
 
 
 def run(landing: Path, tmp_path: Path):
-    return pipeline(landing=str(landing), warehouse=str(tmp_path / "warehouse.duckdb"),
-                    outbox_dir=str(tmp_path / "outbox"), as_of=AS_OF, return_state=True)
+    return pipeline(
+        landing=str(landing),
+        warehouse=str(tmp_path / "warehouse.duckdb"),
+        outbox_dir=str(tmp_path / "outbox"),
+        as_of=AS_OF,
+        return_state=True,
+    )
 
 
 def outbox_bodies(tmp_path: Path) -> list[dict]:
@@ -45,8 +51,10 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
     warehouse = tmp_path / "warehouse.duckdb"
 
     with connect(warehouse, read_only=True) as con:
-        con.execute("create temp table truth as select * from read_csv(?, all_varchar = true)",
-                    [str(landing_copy / "truth.csv")])
+        con.execute(
+            "create temp table truth as select * from read_csv(?, all_varchar = true)",
+            [str(landing_copy / "truth.csv")],
+        )
         missing, doubled, crosswalk, candidates = con.execute("""
             select (select count(*) from truth t where not exists (select 1 from marts.candidate_crosswalk x
                         where x.source = t.source and x.source_record_id = t.source_record_id)),
@@ -56,8 +64,12 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
                    (select count(*) from marts.candidates)""").fetchone()
         audience = dict(con.execute("select candidate_id, email from marts.nurture_audience").fetchall())
         suppressed = {r[0] for r in con.execute("select email from marts.email_suppressions").fetchall()}
-        not_opted_in = {r[0] for r in con.execute(
-            "select email from marts.candidates where not is_marketing_opt_in and email is not null").fetchall()}
+        not_opted_in = {
+            r[0]
+            for r in con.execute(
+                "select email from marts.candidates where not is_marketing_opt_in and email is not null"
+            ).fetchall()
+        }
         ledger = con.execute("select count(*) from outbox.send_ledger").fetchone()[0]
     assert (missing, doubled) == (0, 0)
     assert 0 < candidates < crosswalk
@@ -69,7 +81,9 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
 
     bodies = outbox_bodies(tmp_path)
     nurture = [b for b in bodies if "nurture" in b["categories"]]
-    recipients = [(p["custom_args"]["candidate_id"], p["to"][0]["email"]) for b in nurture for p in b["personalizations"]]
+    recipients = [
+        (p["custom_args"]["candidate_id"], p["to"][0]["email"]) for b in nurture for p in b["personalizations"]
+    ]
     assert summary.send.messages == len(recipients) == len(audience) > 0
     assert ledger == len(recipients) + summary.outbound.rejections.messages
     assert len(set(recipients)) == len(recipients)
@@ -93,7 +107,9 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
         pairs, cross_product, pool = con.execute("""
             select count(*), count(distinct candidate_id) * count(distinct job_id), count(distinct candidate_id)
             from marts.candidate_job_fit""").fetchone()
-        pool_size = con.execute("select count(*) from marts.talent_pool where pool_status <> 'in_process'").fetchone()[0]
+        pool_size = con.execute("select count(*) from marts.talent_pool where pool_status <> 'in_process'").fetchone()[
+            0
+        ]
         by_people, by_machines, counted = con.execute("""
             select (select count(*) from staging.stg_sendgrid__replies where not is_auto_reply),
                    (select count(*) from staging.stg_sendgrid__replies where is_auto_reply),
@@ -114,11 +130,17 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
     for body in rejection_bodies:
         for personalization in body["personalizations"]:
             assert personalization["custom_args"]["relay_token"] in tokens
-            assert personalization["dynamic_template_data"]["career_relay_url"].startswith(CareerRelaySettings().link_base)
+            assert personalization["dynamic_template_data"]["career_relay_url"].startswith(
+                CareerRelaySettings().link_base
+            )
     registrations = landing_copy / "career_relay" / "registrations" / "registrations-2026-11.csv"
     registrations.parent.mkdir(parents=True)
-    registrations.write_text("registration_id,tracking_token,company_id,registered_at\n" + "".join(
-        f"R{i},{token},demo-company,2026-11-24T10:00:00Z\n" for i, token in enumerate(tokens + ["never-issued"])))
+    registrations.write_text(
+        "registration_id,tracking_token,company_id,registered_at\n"
+        + "".join(
+            f"R{i},{token},demo-company,2026-11-24T10:00:00Z\n" for i, token in enumerate(tokens + ["never-issued"])
+        )
+    )
 
     again = run(landing_copy, tmp_path)
     assert again.is_completed(), again.message
@@ -127,8 +149,10 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
     assert rerun.outbound.rejections.messages == 0 and rerun.outbound.referrals.provided == 0
     assert len(outbox_bodies(tmp_path)) == len(bodies)
     with connect(warehouse, read_only=True) as con:
-        credits = con.execute("select referrals_to_date, operator_referrals_to_date, unmatched_referrals_to_date, "
-                              "is_reconciled from marts.relay_credits where company_id = 'demo-company'").fetchone()
+        credits = con.execute(
+            "select referrals_to_date, operator_referrals_to_date, unmatched_referrals_to_date, "
+            "is_reconciled from marts.relay_credits where company_id = 'demo-company'"
+        ).fetchone()
     assert credits == (len(tokens), len(tokens) + 1, 1, False)
     assert f"credits: {len(tokens)} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
 

@@ -32,8 +32,14 @@ class Refused:
     errors: list
 
 
-def post_referrals(client: httpx.Client, body: dict, idempotency_key: str, settings: CareerRelaySettings,
-                   sleep=time.sleep, rng: random.Random | None = None) -> Refused | None:
+def post_referrals(
+    client: httpx.Client,
+    body: dict,
+    idempotency_key: str,
+    settings: CareerRelaySettings,
+    sleep=time.sleep,
+    rng: random.Random | None = None,
+) -> Refused | None:
     """None when Career Relay has the batch; Refused when it rejects the body; raises when it cannot be reached."""
     rng = rng or random.Random()
     last = "no attempt"
@@ -50,20 +56,27 @@ def post_referrals(client: httpx.Client, body: dict, idempotency_key: str, setti
             if response.status_code in (401, 403):
                 raise CareerRelayKeyRefused(
                     f"Career Relay refused the API key (HTTP {response.status_code}): set CAREER_RELAY_API_KEY to "
-                    "the key from the operator, or unset CAREER_RELAY_API_URL to export CSV files instead")
+                    "the key from the operator, or unset CAREER_RELAY_API_URL to export CSV files instead"
+                )
             last = f"HTTP {response.status_code}"
             if response.status_code == 429:
                 sleep(min(float(response.headers.get("Retry-After", "1")), settings.backoff_max_s))
                 continue
-        sleep(min(settings.backoff_max_s, settings.backoff_base_s * 2 ** attempt) * rng.uniform(0.5, 1.0))
+        sleep(min(settings.backoff_max_s, settings.backoff_base_s * 2**attempt) * rng.uniform(0.5, 1.0))
     raise CareerRelayUnavailable(
         f"Career Relay at {settings.api_url} did not take the referrals after {settings.attempts} attempts "
-        f"(last: {last}); they stay pending and the next run posts them again under the same key")
+        f"(last: {last}); they stay pending and the next run posts them again under the same key"
+    )
 
 
 def make_client(settings: CareerRelaySettings) -> httpx.Client:
     if not settings.api_key:
-        raise CareerRelayKeyRefused("CAREER_RELAY_API_URL is set but CAREER_RELAY_API_KEY is not: set the key "
-                                    "from the operator, or unset CAREER_RELAY_API_URL to export CSV files")
-    return httpx.Client(base_url=settings.api_url.rstrip("/"), timeout=settings.timeout_s,
-                        headers={"Authorization": f"Bearer {settings.api_key}"})
+        raise CareerRelayKeyRefused(
+            "CAREER_RELAY_API_URL is set but CAREER_RELAY_API_KEY is not: set the key "
+            "from the operator, or unset CAREER_RELAY_API_URL to export CSV files"
+        )
+    return httpx.Client(
+        base_url=settings.api_url.rstrip("/"),
+        timeout=settings.timeout_s,
+        headers={"Authorization": f"Bearer {settings.api_key}"},
+    )

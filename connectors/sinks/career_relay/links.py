@@ -24,15 +24,17 @@ def links_table(rows: list[dict], company_id: str, channel: str, batch_id: str, 
     """Rows of `outbox.relay_links` for the issued tokens; rows carry tracking_token, candidate_id and the
     application key (as `application_key` or, in the send ledger, `step`)."""
     n = len(rows)
-    return pa.table({
-        "tracking_token": [r["tracking_token"] for r in rows],
-        "company_id": [company_id] * n,
-        "candidate_id": [r["candidate_id"] for r in rows],
-        "application_key": [r.get("application_key", r.get("step")) for r in rows],
-        "channel": [channel] * n,
-        "batch_id": [batch_id] * n,
-        "issued_at": pa.array([issued_at] * n, pa.timestamp("us")),
-    })
+    return pa.table(
+        {
+            "tracking_token": [r["tracking_token"] for r in rows],
+            "company_id": [company_id] * n,
+            "candidate_id": [r["candidate_id"] for r in rows],
+            "application_key": [r.get("application_key", r.get("step")) for r in rows],
+            "channel": [channel] * n,
+            "batch_id": [batch_id] * n,
+            "issued_at": pa.array([issued_at] * n, pa.timestamp("us")),
+        }
+    )
 
 
 def relay_link(settings: CareerRelaySettings, token: str) -> str:

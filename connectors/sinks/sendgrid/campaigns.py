@@ -7,9 +7,9 @@ mail is ('rejection', <application key>): one rejection mail per rejected applic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
 
 from connectors.common.warehouse import rows_as_dicts
 from connectors.sinks.career_relay.links import relay_link, tracking_token
@@ -72,7 +72,8 @@ NURTURE = Campaign(
         select count(*) from marts.nurture_audience a join outbox.send_ledger l on l.candidate_id = a.candidate_id
         and l.campaign_id = 'nurture-' || a.segment || '-' || ?""",
     build_request=lambda batch, batch_id, sender: nurture_request(
-        batch.recipients, batch.campaign_id, batch_id, batch.group, sender),
+        batch.recipients, batch.campaign_id, batch_id, batch.group, sender
+    ),
     capped=True,
 )
 
@@ -80,8 +81,12 @@ NURTURE = Campaign(
 def _with_relay_link(recipient: dict, settings: CareerRelaySettings | None = None) -> dict:
     settings = settings or CareerRelaySettings()
     token = tracking_token(settings.token_secret, settings.company_id, recipient["step"])
-    return {**recipient, "tracking_token": token, "relay_url": relay_link(settings, token),
-            "company_id": settings.company_id}
+    return {
+        **recipient,
+        "tracking_token": token,
+        "relay_url": relay_link(settings, token),
+        "company_id": settings.company_id,
+    }
 
 
 REJECTION = Campaign(
@@ -111,17 +116,21 @@ def plan_batches(con, campaign: Campaign, as_of: date, settings: NurtureSettings
     summary.kind = campaign.kind
     summary.audience = con.execute(campaign.audience_sql).fetchone()[0]
     capped = campaign.capped
-    cursor = con.execute(campaign.batch_sql,
-                         [datetime.combine(as_of, datetime.min.time()), settings.frequency_cap_days] if capped else [])
+    cursor = con.execute(
+        campaign.batch_sql,
+        [datetime.combine(as_of, datetime.min.time()), settings.frequency_cap_days] if capped else [],
+    )
     rows = [campaign.prepare(row) for row in rows_as_dicts(cursor)]
     summary.already_sent = con.execute(campaign.already_sent_sql, [f"{as_of:%Y-%m}"] if capped else []).fetchone()[0]
     summary.capped = summary.audience - summary.already_sent - len(rows) if capped else 0
     grouped: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         grouped.setdefault((row["campaign_id"], row["group"]), []).append(row)
-    return [Batch(campaign_id, group, chunk)
-            for (campaign_id, group), people in grouped.items()
-            for chunk in _requests(people, settings.batch_size)]
+    return [
+        Batch(campaign_id, group, chunk)
+        for (campaign_id, group), people in grouped.items()
+        for chunk in _requests(people, settings.batch_size)
+    ]
 
 
 def _requests(people: list[dict], size: int) -> list[list[dict]]:

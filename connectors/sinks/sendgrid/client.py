@@ -97,7 +97,8 @@ def make_client(settings: SendGridSettings) -> SendGridAPIClient:
     if not settings.api_key:
         raise SendGridKeyMissing(
             "--send-mode sendgrid needs an API key: set SENDGRID_API_KEY or create a Prefect Secret block named "
-            f"'{SECRET_BLOCK}' (Prefect UI: Blocks -> Secret), or use --send-mode outbox")
+            f"'{SECRET_BLOCK}' (Prefect UI: Blocks -> Secret), or use --send-mode outbox"
+        )
     client = SendGridAPIClient(settings.api_key, host=settings.api_url)
     client.client.timeout = settings.timeout_s  # the SDK has no timeout of its own
     return client
@@ -110,8 +111,9 @@ def _rate_limit_wait(headers, settings: SendGridSettings) -> float:
             return min(float(retry_after), settings.rate_limit_wait_max_s)
         except ValueError:
             try:
-                return min(max(parsedate_to_datetime(retry_after).timestamp() - time.time(), 0),
-                           settings.rate_limit_wait_max_s)
+                return min(
+                    max(parsedate_to_datetime(retry_after).timestamp() - time.time(), 0), settings.rate_limit_wait_max_s
+                )
             except (TypeError, ValueError):
                 pass
     reset = headers.get("X-RateLimit-Reset") if headers else None
@@ -129,8 +131,13 @@ def _is_read_timeout(error: BaseException) -> bool:
     return isinstance(error, (socket.timeout, TimeoutError))
 
 
-def post_mail(client: SendGridAPIClient, body: dict, settings: SendGridSettings,
-              sleep=time.sleep, rng: random.Random | None = None) -> Accepted | Refused | InDoubt:
+def post_mail(
+    client: SendGridAPIClient,
+    body: dict,
+    settings: SendGridSettings,
+    sleep=time.sleep,
+    rng: random.Random | None = None,
+) -> Accepted | Refused | InDoubt:
     rng = rng or random.Random()
     last_problem = ""
     for attempt in range(1, settings.max_attempts + 1):
@@ -142,7 +149,8 @@ def post_mail(client: SendGridAPIClient, body: dict, settings: SendGridSettings,
         except (exceptions.UnauthorizedError, exceptions.ForbiddenError) as refused:
             raise SendGridKeyRefused(
                 f"SendGrid refused the API key ({refused.status_code}): check SENDGRID_API_KEY and that the key "
-                "may send mail (Mail Send permission). Nothing more was sent.") from None
+                "may send mail (Mail Send permission). Nothing more was sent."
+            ) from None
         except exceptions.TooManyRequestsError as limited:
             wait = _rate_limit_wait(limited.headers, settings)
             last_problem = f"429 too many requests (waited {wait:.1f} s)"
@@ -152,8 +160,7 @@ def post_mail(client: SendGridAPIClient, body: dict, settings: SendGridSettings,
             if failed.status_code < 500:
                 return Refused(_errors(failed))
             last_problem = f"{failed.status_code} from SendGrid"
-        except (socket.timeout, TimeoutError, urllib.error.URLError, http.client.HTTPException,
-                ConnectionError) as failed:
+        except (TimeoutError, urllib.error.URLError, http.client.HTTPException, ConnectionError) as failed:
             if _is_read_timeout(failed):
                 return InDoubt(f"no answer within {settings.timeout_s:g} s")
             last_problem = f"connection problem: {type(failed).__name__}"
@@ -161,7 +168,8 @@ def post_mail(client: SendGridAPIClient, body: dict, settings: SendGridSettings,
         sleep(delay)
     raise SendGridUnavailable(
         f"SendGrid did not accept the request after {settings.max_attempts} attempts (last: {last_problem}). "
-        "Nothing of this batch was sent; retry the run later (already accepted batches are not sent again).")
+        "Nothing of this batch was sent; retry the run later (already accepted batches are not sent again)."
+    )
 
 
 def _errors(error: exceptions.HTTPError) -> list[dict]:

@@ -38,16 +38,21 @@ def _personalization(person: dict, template_data: dict, custom_args: dict, sende
     return personalization
 
 
-def nurture_request(recipients: list[dict], campaign_id: str, batch_id: str, segment: str,
-                    sender: SenderSettings) -> dict:
+def nurture_request(
+    recipients: list[dict], campaign_id: str, batch_id: str, segment: str, sender: SenderSettings
+) -> dict:
     """recipients: dicts with candidate_id, email, display_name."""
     mail = _mail(sender, sender.nurture_template_id, ("nurture", f"segment-{segment}"))
     careers_url = f"{sender.careers_url}?utm_source=crm&utm_campaign={campaign_id}"
     for person in recipients:
-        mail.add_personalization(_personalization(
-            person, {"segment": segment, "careers_url": careers_url},
-            {"candidate_id": person["candidate_id"], "campaign_id": campaign_id, "batch_id": batch_id, "step": "1"},
-            sender))
+        mail.add_personalization(
+            _personalization(
+                person,
+                {"segment": segment, "careers_url": careers_url},
+                {"candidate_id": person["candidate_id"], "campaign_id": campaign_id, "batch_id": batch_id, "step": "1"},
+                sender,
+            )
+        )
     return mail.get()
 
 
@@ -58,9 +63,18 @@ def rejection_request(recipients: list[dict], batch_id: str, sender: SenderSetti
     for person in recipients:
         if not person.get("relay_url") or not person.get("tracking_token"):
             raise ValueError(f"rejection mail for {person['candidate_id']} has no Career Relay link")
-        mail.add_personalization(_personalization(
-            person, {"job_title": person.get("job_title") or "", "career_relay_url": person["relay_url"]},
-            {"candidate_id": person["candidate_id"], "campaign_id": "rejection", "batch_id": batch_id,
-             "step": person["step"], "relay_token": person["tracking_token"]},
-            sender))
+        mail.add_personalization(
+            _personalization(
+                person,
+                {"job_title": person.get("job_title") or "", "career_relay_url": person["relay_url"]},
+                {
+                    "candidate_id": person["candidate_id"],
+                    "campaign_id": "rejection",
+                    "batch_id": batch_id,
+                    "step": person["step"],
+                    "relay_token": person["tracking_token"],
+                },
+                sender,
+            )
+        )
     return mail.get()

@@ -15,9 +15,15 @@ from .ledger import batch_id_for, now, record_recipients
 from .settings import NurtureSettings, SenderSettings
 
 
-def write_outbox(warehouse: str | Path, outbox_dir: str | Path, as_of: date, campaign: Campaign = NURTURE,
-                 run_id: str | None = None, sender: SenderSettings | None = None,
-                 settings: NurtureSettings | None = None) -> SendSummary:
+def write_outbox(
+    warehouse: str | Path,
+    outbox_dir: str | Path,
+    as_of: date,
+    campaign: Campaign = NURTURE,
+    run_id: str | None = None,
+    sender: SenderSettings | None = None,
+    settings: NurtureSettings | None = None,
+) -> SendSummary:
     sender, settings = sender or SenderSettings(), settings or NurtureSettings()
     outbox_dir = Path(outbox_dir)
     summary = SendSummary(mode="outbox")
@@ -31,16 +37,43 @@ def write_nurture_outbox(warehouse: str | Path, outbox_dir: str | Path, as_of: d
     return write_outbox(warehouse, outbox_dir, as_of, NURTURE, **options)
 
 
-def _write_batch(con, outbox_dir: Path, campaign: Campaign, batch: Batch, sender: SenderSettings,
-                 run_id: str | None, summary: SendSummary) -> None:
+def _write_batch(
+    con,
+    outbox_dir: Path,
+    campaign: Campaign,
+    batch: Batch,
+    sender: SenderSettings,
+    run_id: str | None,
+    summary: SendSummary,
+) -> None:
     batch_id = batch_id_for(batch.campaign_id, batch.recipients)
     body = campaign.build_request(batch, batch_id, sender)
     path = outbox_dir / batch.campaign_id / f"{batch_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(body, option=orjson.OPT_INDENT_2))
-    record_recipients(con, batch.recipients, batch.campaign_id, batch_id, "outbox", "written", run_id, extra_sql=(
-        ("INSERT INTO outbox.messages VALUES (?, ?, 'outbox', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-         [batch_id, batch.campaign_id, len(batch.recipients), orjson.dumps(body).decode(), str(path), run_id, now()]),))
+    record_recipients(
+        con,
+        batch.recipients,
+        batch.campaign_id,
+        batch_id,
+        "outbox",
+        "written",
+        run_id,
+        extra_sql=(
+            (
+                "INSERT INTO outbox.messages VALUES (?, ?, 'outbox', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [
+                    batch_id,
+                    batch.campaign_id,
+                    len(batch.recipients),
+                    orjson.dumps(body).decode(),
+                    str(path),
+                    run_id,
+                    now(),
+                ],
+            ),
+        ),
+    )
     summary.messages += len(batch.recipients)
     summary.batches += 1
     summary.files.append(str(path))

@@ -33,24 +33,45 @@ import orjson
 from connectors.common.warehouse import connect, transaction
 
 from .campaigns import NURTURE, Batch, Campaign, SendSummary, plan_batches
-from .client import (Accepted, InDoubt, Refused, SendGridKeyRefused, SendGridSettings, SendGridUnavailable,
-                     make_client, post_mail)
+from .client import (
+    Accepted,
+    InDoubt,
+    Refused,
+    SendGridKeyRefused,
+    SendGridSettings,
+    SendGridUnavailable,
+    make_client,
+    post_mail,
+)
 from .ledger import batch_id_for, now, record_recipients
 from .settings import NurtureSettings, SenderSettings
 
 
-def send_sendgrid(warehouse: str | Path, as_of: date, campaign: Campaign = NURTURE, run_id: str | None = None,
-                  sender: SenderSettings | None = None, settings: NurtureSettings | None = None,
-                  sendgrid: SendGridSettings | None = None, sleep=time.sleep, after_batch=None) -> SendSummary:
+def send_sendgrid(
+    warehouse: str | Path,
+    as_of: date,
+    campaign: Campaign = NURTURE,
+    run_id: str | None = None,
+    sender: SenderSettings | None = None,
+    settings: NurtureSettings | None = None,
+    sendgrid: SendGridSettings | None = None,
+    sleep=time.sleep,
+    after_batch=None,
+) -> SendSummary:
     """after_batch(summary) runs after every settled batch (progress reporting; tests use it to stop a run)."""
-    sender, settings, sendgrid = sender or SenderSettings(), settings or NurtureSettings(), sendgrid or SendGridSettings()
+    sender, settings, sendgrid = (
+        sender or SenderSettings(),
+        settings or NurtureSettings(),
+        sendgrid or SendGridSettings(),
+    )
     client = make_client(sendgrid)
     rng = random.Random()
     summary = SendSummary(mode="sendgrid")
     with connect(warehouse) as con:
         summary.settled_accepted, summary.released = settle_in_doubt(con, sendgrid.in_doubt_release_hours)
         summary.in_doubt = con.execute(
-            "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'").fetchone()[0]
+            "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'"
+        ).fetchone()[0]
         for batch in plan_batches(con, campaign, as_of, settings, summary):
             _send(con, client, campaign, batch, sender, sendgrid, run_id, summary, sleep, rng)
             if after_batch:
@@ -76,17 +97,23 @@ def settle_in_doubt(con, release_hours: float) -> tuple[int, int]:
         return 0, 0
     with transaction(con):
         before = con.execute(in_doubt).fetchone()[0]
-        con.execute(f"""
+        con.execute(
+            f"""
             update outbox.send_ledger l set status = 'accepted', message_id = p.message_id, recorded_at = ?
             from ({PROCESSED}) p
             where l.mode = 'sendgrid' and l.status = 'sending' and l.batch_id = p.batch_id
-              and l.candidate_id = p.candidate_id and l.step = p.step""", [now()])
+              and l.candidate_id = p.candidate_id and l.step = p.step""",
+            [now()],
+        )
         accepted = before - con.execute(in_doubt).fetchone()[0]
-        released = con.execute(f"""
+        released = con.execute(
+            f"""
             delete from outbox.send_ledger l
             where l.mode = 'sendgrid' and l.status = 'sending'
               and l.recorded_at <= ?::timestamp - to_microseconds(cast(? * 3600e6 as bigint))
-              and l.batch_id not in (select batch_id from ({PROCESSED}))""", [now(), release_hours]).fetchone()[0]
+              and l.batch_id not in (select batch_id from ({PROCESSED}))""",
+            [now(), release_hours],
+        ).fetchone()[0]
     return accepted, released
 
 
@@ -94,8 +121,18 @@ def send_nurture_sendgrid(warehouse: str | Path, as_of: date, **options) -> Send
     return send_sendgrid(warehouse, as_of, NURTURE, **options)
 
 
-def _send(con, client, campaign: Campaign, batch: Batch, sender: SenderSettings, sendgrid: SendGridSettings,
-          run_id: str | None, summary: SendSummary, sleep, rng) -> None:
+def _send(
+    con,
+    client,
+    campaign: Campaign,
+    batch: Batch,
+    sender: SenderSettings,
+    sendgrid: SendGridSettings,
+    run_id: str | None,
+    summary: SendSummary,
+    sleep,
+    rng,
+) -> None:
     batch_id = batch_id_for(batch.campaign_id, batch.recipients)
     body = campaign.build_request(batch, batch_id, sender)
     if sendgrid.sandbox:
@@ -109,27 +146,48 @@ def _send(con, client, campaign: Campaign, batch: Batch, sender: SenderSettings,
         raise
     if isinstance(outcome, Accepted):
         with transaction(con):
-            con.execute("""UPDATE outbox.send_ledger SET status = ?, message_id = ?, recorded_at = ?
+            con.execute(
+                """UPDATE outbox.send_ledger SET status = ?, message_id = ?, recorded_at = ?
                            WHERE batch_id = ? AND status = 'sending'""",
-                        ["sandboxed" if sendgrid.sandbox else "accepted", outcome.message_id, now(), batch_id])
-            con.execute("INSERT INTO outbox.messages VALUES (?, ?, 'sendgrid', ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING",
-                        [batch_id, batch.campaign_id, len(batch.recipients), orjson.dumps(body).decode(), run_id, now()])
+                ["sandboxed" if sendgrid.sandbox else "accepted", outcome.message_id, now(), batch_id],
+            )
+            con.execute(
+                "INSERT INTO outbox.messages VALUES (?, ?, 'sendgrid', ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING",
+                [batch_id, batch.campaign_id, len(batch.recipients), orjson.dumps(body).decode(), run_id, now()],
+            )
         summary.messages += len(batch.recipients)
         summary.batches += 1
     elif isinstance(outcome, Refused):
         if len(batch.recipients) == 1:
             with transaction(con):
-                con.execute("UPDATE outbox.send_ledger SET status = 'refused', recorded_at = ? WHERE batch_id = ?",
-                            [now(), batch_id])
-            summary.refused.append({"candidate_id": batch.recipients[0]["candidate_id"],
-                                    "campaign_id": batch.campaign_id, "reason": _reason(outcome.errors)})
+                con.execute(
+                    "UPDATE outbox.send_ledger SET status = 'refused', recorded_at = ? WHERE batch_id = ?",
+                    [now(), batch_id],
+                )
+            summary.refused.append(
+                {
+                    "candidate_id": batch.recipients[0]["candidate_id"],
+                    "campaign_id": batch.campaign_id,
+                    "reason": _reason(outcome.errors),
+                }
+            )
             return
         # free the rows, then find the refused personalization by halves
         _release(con, batch_id)
         middle = len(batch.recipients) // 2
         for half in (batch.recipients[:middle], batch.recipients[middle:]):
-            _send(con, client, campaign, Batch(batch.campaign_id, batch.group, half), sender, sendgrid, run_id,
-                  summary, sleep, rng)
+            _send(
+                con,
+                client,
+                campaign,
+                Batch(batch.campaign_id, batch.group, half),
+                sender,
+                sendgrid,
+                run_id,
+                summary,
+                sleep,
+                rng,
+            )
     elif isinstance(outcome, InDoubt):
         summary.in_doubt += len(batch.recipients)
 

@@ -17,11 +17,16 @@ class SenderSettings:
     # address and a working unsubscribe. The template receives these as dynamic data.
     from_email: str = field(default_factory=lambda: _env("CRM_SENDER_EMAIL", "recruiting@example.co.jp"))
     from_name: str = field(default_factory=lambda: _env("CRM_SENDER_NAME", "株式会社サンプル技研 採用チーム"))
-    postal_address: str = field(default_factory=lambda: _env(
-        "CRM_SENDER_ADDRESS", "〒150-0002 東京都渋谷区渋谷2-1-1 サンプルビル 5F"))
+    postal_address: str = field(
+        default_factory=lambda: _env("CRM_SENDER_ADDRESS", "〒150-0002 東京都渋谷区渋谷2-1-1 サンプルビル 5F")
+    )
     unsubscribe_group_id: int = field(default_factory=lambda: int(_env("SENDGRID_UNSUBSCRIBE_GROUP_ID", "4321")))
-    nurture_template_id: str = field(default_factory=lambda: _env("SENDGRID_NURTURE_TEMPLATE_ID", "d-00000000000000000000000000000001"))
-    rejection_template_id: str = field(default_factory=lambda: _env("SENDGRID_REJECTION_TEMPLATE_ID", "d-00000000000000000000000000000002"))
+    nurture_template_id: str = field(
+        default_factory=lambda: _env("SENDGRID_NURTURE_TEMPLATE_ID", "d-00000000000000000000000000000001")
+    )
+    rejection_template_id: str = field(
+        default_factory=lambda: _env("SENDGRID_REJECTION_TEMPLATE_ID", "d-00000000000000000000000000000002")
+    )
     careers_url: str = field(default_factory=lambda: _env("CRM_CAREERS_URL", "https://example.co.jp/careers"))
 
 

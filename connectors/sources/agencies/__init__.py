@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
 
 from connectors.common.landing import Item, Stream
 from connectors.common.readers import csv_rows
@@ -57,7 +57,15 @@ def streams(landing: Path) -> list[Stream]:
     if not root.is_dir():
         return []
     return [
-        Stream(f"agency_{folder.name}", f"agency_{folder.name}", "agency_candidates", folder,
-               ("*.csv", "*.tsv", "*.txt", "*.xlsx"), _read, _id, primary_key="管理番号 / record_id (else file#row)")
+        Stream(
+            f"agency_{folder.name}",
+            f"agency_{folder.name}",
+            "agency_candidates",
+            folder,
+            ("*.csv", "*.tsv", "*.txt", "*.xlsx"),
+            _read,
+            _id,
+            primary_key="管理番号 / record_id (else file#row)",
+        )
         for folder in sorted(p for p in root.iterdir() if p.is_dir())
     ]

@@ -13,5 +13,16 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 
 def streams(landing: Path) -> list[Stream]:
-    return [Stream("attendance", "event_attendance", "event_attendance", landing / "engagement" / "attendance",
-                   ("*.csv",), csv_rows, _id, primary_key="file#row", write_mode="append")]
+    return [
+        Stream(
+            "attendance",
+            "event_attendance",
+            "event_attendance",
+            landing / "engagement" / "attendance",
+            ("*.csv",),
+            csv_rows,
+            _id,
+            primary_key="file#row",
+            write_mode="append",
+        )
+    ]

@@ -3,8 +3,8 @@ registrations made through the links in our rejection mails (used for referral c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from connectors.common.landing import Item, Stream
 from connectors.common.readers import csv_rows, json_document
@@ -20,6 +20,7 @@ def _key(column: str):
     def key(record: dict, path: Path, position: int) -> str | None:
         value = str(record.get(column) or "").strip()
         return value or None
+
     return key
 
 
@@ -29,9 +30,24 @@ REQUIRED = {"referrals": ("referral_id",), "registrations": ("registration_id",)
 def streams(landing: Path) -> list[Stream]:
     root = landing / "career_relay"
     return [
-        Stream("career_relay", "career_relay_referrals", "career_relay_referrals", root / "referrals",
-               ("*.csv", "*.json", "*.jsonl"), _read, _key("referral_id"), primary_key="referral_id"),
-        Stream("career_relay_registrations", "career_relay_registrations", "career_relay_registrations",
-               root / "registrations", ("*.csv", "*.json", "*.jsonl"), _read, _key("registration_id"),
-               primary_key="registration_id"),
+        Stream(
+            "career_relay",
+            "career_relay_referrals",
+            "career_relay_referrals",
+            root / "referrals",
+            ("*.csv", "*.json", "*.jsonl"),
+            _read,
+            _key("referral_id"),
+            primary_key="referral_id",
+        ),
+        Stream(
+            "career_relay_registrations",
+            "career_relay_registrations",
+            "career_relay_registrations",
+            root / "registrations",
+            ("*.csv", "*.json", "*.jsonl"),
+            _read,
+            _key("registration_id"),
+            primary_key="registration_id",
+        ),
     ]

@@ -17,10 +17,37 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 def streams(landing: Path) -> list[Stream]:
     folder = landing / "ats" / "greenhouse"
     return [
-        Stream("greenhouse", "greenhouse_candidates", "greenhouse_candidates", folder, ("candidates*.json", "api/candidates*.json"),
-               json_document, _id, primary_key="id", json_key_path="$.id"),
-        Stream("greenhouse", "greenhouse_applications", "greenhouse_applications", folder, ("applications*.json", "api/applications*.json"),
-               json_document, _id, primary_key="id", json_key_path="$.id"),
-        Stream("greenhouse", "greenhouse_scorecards", "greenhouse_scorecards", folder, ("scorecards*.json", "api/scorecards*.json"),
-               json_document, _id, primary_key="id", json_key_path="$.id"),
+        Stream(
+            "greenhouse",
+            "greenhouse_candidates",
+            "greenhouse_candidates",
+            folder,
+            ("candidates*.json", "api/candidates*.json"),
+            json_document,
+            _id,
+            primary_key="id",
+            json_key_path="$.id",
+        ),
+        Stream(
+            "greenhouse",
+            "greenhouse_applications",
+            "greenhouse_applications",
+            folder,
+            ("applications*.json", "api/applications*.json"),
+            json_document,
+            _id,
+            primary_key="id",
+            json_key_path="$.id",
+        ),
+        Stream(
+            "greenhouse",
+            "greenhouse_scorecards",
+            "greenhouse_scorecards",
+            folder,
+            ("scorecards*.json", "api/scorecards*.json"),
+            json_document,
+            _id,
+            primary_key="id",
+            json_key_path="$.id",
+        ),
     ]

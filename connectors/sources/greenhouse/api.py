@@ -16,7 +16,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -47,12 +47,18 @@ def _next_link(response: httpx.Response) -> str | None:
 class HarvestClient:
     def __init__(self, settings: GreenhouseSettings, sleep=time.sleep):
         if not settings.api_key:
-            raise GreenhouseError("GREENHOUSE_API_KEY is not set: export the Harvest API key (Basic auth user name) "
-                                  "or drop export files in <landing>/ats/greenhouse/ instead")
+            raise GreenhouseError(
+                "GREENHOUSE_API_KEY is not set: export the Harvest API key (Basic auth user name) "
+                "or drop export files in <landing>/ats/greenhouse/ instead"
+            )
         self.settings = settings
         self._sleep = sleep
-        self._http = httpx.Client(base_url=settings.base_url.rstrip("/"), auth=(settings.api_key, ""),
-                                  timeout=settings.timeout_s, headers={"Accept": "application/json"})
+        self._http = httpx.Client(
+            base_url=settings.base_url.rstrip("/"),
+            auth=(settings.api_key, ""),
+            timeout=settings.timeout_s,
+            headers={"Accept": "application/json"},
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -61,7 +67,7 @@ class HarvestClient:
         """Yield (page number, response body bytes) for every page of an endpoint."""
         params: dict | None = {"per_page": self.settings.per_page}
         if updated_after is not None:
-            params["updated_after"] = updated_after.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            params["updated_after"] = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         url: str | None = f"/v1/{endpoint}"
         number = 0
         while url:
@@ -82,8 +88,10 @@ class HarvestClient:
             if response.status_code == 200:
                 return response
             if response.status_code in (401, 403):
-                raise GreenhouseError(f"Greenhouse refused the API key ({response.status_code}) for {url}: check "
-                                      "GREENHOUSE_API_KEY and that the key may read candidates, applications and scorecards")
+                raise GreenhouseError(
+                    f"Greenhouse refused the API key ({response.status_code}) for {url}: check "
+                    "GREENHOUSE_API_KEY and that the key may read candidates, applications and scorecards"
+                )
             if response.status_code == 429 and attempt < self.settings.max_attempts:
                 self._sleep(_retry_after(response) or self._backoff(attempt))
                 continue
@@ -112,14 +120,14 @@ def pull(con, landing: Path, settings: GreenhouseSettings | None = None, sleep=t
     client = HarvestClient(settings, sleep)
     folder = landing / "ats" / "greenhouse" / "api"
     folder.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%S")
     written: list[Path] = []
     try:
         for endpoint in ENDPOINTS:
             stream = f"greenhouse_api_{endpoint}"
             row = con.execute("select cursor_value from audit.cursors where stream = ?", [stream]).fetchone()
-            since = row[0].replace(tzinfo=timezone.utc) - settings.lookback if row else None
+            since = row[0].replace(tzinfo=UTC) - settings.lookback if row else None
             for number, body in client.pages(endpoint, since):
                 if orjson.loads(body) == []:
                     continue
@@ -127,8 +135,10 @@ def pull(con, landing: Path, settings: GreenhouseSettings | None = None, sleep=t
                 path.write_bytes(body)
                 written.append(path)
         for endpoint in ENDPOINTS:
-            con.execute("insert or replace into audit.cursors values (?, ?, ?)",
-                        [f"greenhouse_api_{endpoint}", started.replace(tzinfo=None), datetime.now(timezone.utc).replace(tzinfo=None)])
+            con.execute(
+                "insert or replace into audit.cursors values (?, ?, ?)",
+                [f"greenhouse_api_{endpoint}", started.replace(tzinfo=None), datetime.now(UTC).replace(tzinfo=None)],
+            )
     finally:
         client.close()
     return written

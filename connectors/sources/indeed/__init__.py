@@ -8,8 +8,8 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import orjson
 
@@ -27,8 +27,10 @@ def signature_problem(path: Path, secret: str | None) -> str | None:
     if not sidecar.exists():
         return None
     if not secret:
-        return (f"{sidecar.name} holds an X-Indeed-Signature but INDEED_API_SECRET is not set: set it to verify "
-                "the file, or remove the .sig file if the file did not come from Indeed's push")
+        return (
+            f"{sidecar.name} holds an X-Indeed-Signature but INDEED_API_SECRET is not set: set it to verify "
+            "the file, or remove the .sig file if the file did not come from Indeed's push"
+        )
     expected = indeed_signature(path.read_bytes(), secret)
     if not hmac.compare_digest(expected, sidecar.read_text(encoding="ascii", errors="replace").strip()):
         return "X-Indeed-Signature does not match the file: it was changed after Indeed sent it, or signed with another key"
@@ -50,14 +52,29 @@ def _id(record: dict, path: Path, position: int) -> str | None:
     applicant = record.get("applicant") or {}
     if not applicant.get("fullName"):
         return None
-    basis = orjson.dumps([record.get("appliedOnMillis"), (record.get("job") or {}).get("jobId"),
-                          applicant.get("email"), applicant.get("fullName")])
+    basis = orjson.dumps(
+        [
+            record.get("appliedOnMillis"),
+            (record.get("job") or {}).get("jobId"),
+            applicant.get("email"),
+            applicant.get("fullName"),
+        ]
+    )
     return "derived-" + hashlib.sha256(basis).hexdigest()[:32]
 
 
 def streams(landing: Path) -> list[Stream]:
     return [
-        Stream("indeed", "indeed_applications", "indeed_applications", landing / "job_boards" / "indeed",
-               ("*.jsonl", "*.json"), _read, _id, primary_key="id (or a hash of appliedOnMillis, jobId, email, fullName)",
-               json_key_path="$.id", precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET"))),
+        Stream(
+            "indeed",
+            "indeed_applications",
+            "indeed_applications",
+            landing / "job_boards" / "indeed",
+            ("*.jsonl", "*.json"),
+            _read,
+            _id,
+            primary_key="id (or a hash of appliedOnMillis, jobId, email, fullName)",
+            json_key_path="$.id",
+            precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET")),
+        ),
     ]

@@ -16,5 +16,15 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 
 def streams(landing: Path) -> list[Stream]:
-    return [Stream("jobs", "job_postings", "job_postings", landing / "jobs", ("*.json", "*.jsonld"),
-                   json_document, _id, primary_key="identifier.value")]
+    return [
+        Stream(
+            "jobs",
+            "job_postings",
+            "job_postings",
+            landing / "jobs",
+            ("*.json", "*.jsonld"),
+            json_document,
+            _id,
+            primary_key="identifier.value",
+        )
+    ]

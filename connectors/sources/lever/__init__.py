@@ -14,5 +14,16 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 
 def streams(landing: Path) -> list[Stream]:
-    return [Stream("lever", "lever_opportunities", "lever_opportunities", landing / "ats" / "lever",
-                   ("*.json", "*.jsonl"), json_document, _id, primary_key="id (opportunity id)", json_key_path="$.id")]
+    return [
+        Stream(
+            "lever",
+            "lever_opportunities",
+            "lever_opportunities",
+            landing / "ats" / "lever",
+            ("*.json", "*.jsonl"),
+            json_document,
+            _id,
+            primary_key="id (opportunity id)",
+            json_key_path="$.id",
+        )
+    ]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from connectors.common.landing import Item, Stream
 from connectors.common.readers import csv_rows
@@ -26,5 +26,15 @@ def _key(record: dict, path: Path, position: int) -> str | None:
 
 
 def streams(landing: Path) -> list[Stream]:
-    return [Stream("prospects", "prospects", "prospects", landing / "prospects", ("*.csv", "*.tsv"), _read, _key,
-                   primary_key="prospect_id, else a hash of profile_url, else file#row")]
+    return [
+        Stream(
+            "prospects",
+            "prospects",
+            "prospects",
+            landing / "prospects",
+            ("*.csv", "*.tsv"),
+            _read,
+            _key,
+            primary_key="prospect_id, else a hash of profile_url, else file#row",
+        )
+    ]

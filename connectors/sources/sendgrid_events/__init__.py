@@ -14,5 +14,17 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 
 def streams(landing: Path) -> list[Stream]:
-    return [Stream("sendgrid", "sendgrid_events", "sendgrid_events", landing / "engagement" / "sendgrid",
-                   ("*.json",), json_document, _id, primary_key="sg_event_id", json_key_path="$.sg_event_id", write_mode="append")]
+    return [
+        Stream(
+            "sendgrid",
+            "sendgrid_events",
+            "sendgrid_events",
+            landing / "engagement" / "sendgrid",
+            ("*.json",),
+            json_document,
+            _id,
+            primary_key="sg_event_id",
+            json_key_path="$.sg_event_id",
+            write_mode="append",
+        )
+    ]

@@ -23,8 +23,8 @@ import sys
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
@@ -60,8 +60,9 @@ def _save(folder: Path, prefix: str, body: bytes) -> None:
     partial.rename(folder / name)  # the loader never sees half a file
 
 
-def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", port: int = 0,
-                inbound_token: str | None = None) -> ThreadingHTTPServer:
+def make_server(
+    landing: Path, public_key: str | None, host: str = "127.0.0.1", port: int = 0, inbound_token: str | None = None
+) -> ThreadingHTTPServer:
     folder = landing / "engagement" / "sendgrid"
     folder.mkdir(parents=True, exist_ok=True)
     replies = landing / "engagement" / "replies"
@@ -95,7 +96,7 @@ def make_server(landing: Path, public_key: str | None, host: str = "127.0.0.1", 
             if not inbound_token or not hmac.compare_digest(token.encode(), inbound_token.encode()):
                 return self._answer(404, "not found")
             try:
-                record = reply_record(self.headers.get("Content-Type", ""), body, datetime.now(timezone.utc))
+                record = reply_record(self.headers.get("Content-Type", ""), body, datetime.now(UTC))
             except NotInboundParse as exc:
                 return self._answer(400, str(exc))
             _save(replies, "reply", orjson.dumps([record]))
@@ -127,13 +128,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     public_key = os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
     if not public_key and not args.insecure_no_signature:
-        print("error: SENDGRID_WEBHOOK_PUBLIC_KEY is not set: copy the verification key from SendGrid's "
-              "Mail Settings > Signed Event Webhook, or pass --insecure-no-signature for a local test", file=sys.stderr)
+        print(
+            "error: SENDGRID_WEBHOOK_PUBLIC_KEY is not set: copy the verification key from SendGrid's "
+            "Mail Settings > Signed Event Webhook, or pass --insecure-no-signature for a local test",
+            file=sys.stderr,
+        )
         return 2
     inbound_token = os.environ.get("SENDGRID_INBOUND_PARSE_TOKEN") or None
     server = make_server(args.landing, public_key, args.host, args.port, inbound_token)
-    print(f"receiving SendGrid events on http://{args.host}:{server.server_address[1]}/ into {args.landing}"
-          + ("" if inbound_token else " (Inbound Parse off: SENDGRID_INBOUND_PARSE_TOKEN is not set)"))
+    print(
+        f"receiving SendGrid events on http://{args.host}:{server.server_address[1]}/ into {args.landing}"
+        + ("" if inbound_token else " (Inbound Parse off: SENDGRID_INBOUND_PARSE_TOKEN is not set)")
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -14,5 +14,16 @@ def _id(record: dict, path: Path, position: int) -> str | None:
 
 
 def streams(landing: Path) -> list[Stream]:
-    return [Stream("sendgrid", "sendgrid_replies", "sendgrid_replies", landing / "engagement" / "replies",
-                   ("*.json",), json_document, _id, primary_key="reply_id", json_key_path="$.reply_id")]
+    return [
+        Stream(
+            "sendgrid",
+            "sendgrid_replies",
+            "sendgrid_replies",
+            landing / "engagement" / "replies",
+            ("*.json",),
+            json_document,
+            _id,
+            primary_key="reply_id",
+            json_key_path="$.reply_id",
+        )
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
@@ -29,7 +29,8 @@ def form_fields(content_type: str, body: bytes) -> dict[str, str]:
     if not content_type.lower().startswith("multipart/form-data"):
         raise NotInboundParse(f"expected multipart/form-data, got {content_type or 'no Content-Type'}")
     message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body)
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
+    )
     if not message.is_multipart():
         raise NotInboundParse("the multipart body could not be split into fields")
     raw: dict[str, bytes] = {}
@@ -56,8 +57,8 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sent_at(headers: Message) -> str | None:
