@@ -48,11 +48,11 @@ format: $(STAMP)  ## apply ruff's and sqlfluff's fixes
 	$(BIN)/ruff format .
 	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-/tmp/crm-lint.duckdb} ../$(BIN)/sqlfluff fix models macros tests --processes 2
 
-docs: $(STAMP)
-	cd dbt_project && DUCKDB_PATH=$(abspath $(WAREHOUSE)) ../$(BIN)/dbt docs generate --profiles-dir .
+docs: $(STAMP)  ## dbt docs generate against the warehouse (run `make run` first), into data/dbt/<warehouse>/
+	$(BIN)/python -m crm.dbt_runner --warehouse $(WAREHOUSE) docs generate
 
-docs-serve: docs
-	cd dbt_project && ../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080
+docs-serve: docs  ## the dbt docs on http://127.0.0.1:8080
+	$(BIN)/python -m crm.dbt_runner --warehouse $(WAREHOUSE) docs serve --host 127.0.0.1 --port 8080
 
 PREFECT_LOCAL_API := http://127.0.0.1:4200/api
 
@@ -90,4 +90,4 @@ bench-dedupe: $(STAMP)
 		--landing /tmp/bench-dedupe/demo-6510 --landing /tmp/bench-dedupe/demo-65100 --landing /tmp/bench-dedupe/demo-651000
 
 clean:
-	rm -rf data/landing data/warehouse.duckdb data/outbox dbt_project/target .prefect
+	rm -rf data/landing data/warehouse.duckdb data/outbox data/dbt dbt_project/target .prefect

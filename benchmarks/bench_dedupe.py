@@ -55,7 +55,7 @@ def run_ours(warehouse: Path) -> dict:
     import duckdb
 
     from benchmarks.dedupe_metrics import accuracy
-    from flows.dbt_runner import run_dbt
+    from crm.dbt_runner import run_dbt
 
     started = time.perf_counter()
     summary = run_dbt(["run", "--select", *DEDUPE_MODELS], warehouse, date(2026, 11, 25))
@@ -212,7 +212,7 @@ def prepare(landing: Path, work: Path) -> Path:
     from datetime import date
 
     from benchmarks.bench_gates import land
-    from flows.dbt_runner import run_dbt
+    from crm.dbt_runner import run_dbt
 
     work.mkdir(parents=True, exist_ok=True)
     warehouse = work / f"{landing.name}.duckdb"

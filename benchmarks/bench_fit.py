@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_demo import machine
-from connectors.common.warehouse import connect
+from crm.warehouse import connect
 
 AS_OF = "2026-11-25"
 PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"

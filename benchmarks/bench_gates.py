@@ -20,11 +20,11 @@ import psutil
 
 from benchmarks.bench_demo import machine
 from connectors.common.landing import land_stream
-from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
+from crm.dbt_runner import run_dbt
+from crm.gates import run_gate
+from crm.warehouse import connect, ensure_schema
 from expectations.suites import AFTER_PASS
-from flows.dbt_runner import run_dbt
-from flows.gates import run_gate
 
 AS_OF = date(2026, 11, 25)
 

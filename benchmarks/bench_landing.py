@@ -19,8 +19,8 @@ from pathlib import Path
 
 from benchmarks.bench_demo import machine
 from connectors.common.landing import land_stream
-from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import CANDIDATE_RAW_TABLES, RAW_TABLES, all_streams
+from crm.warehouse import connect, ensure_schema
 
 
 def main() -> int:

@@ -16,11 +16,11 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks.bench_demo import machine
-from connectors.common.warehouse import connect, ensure_schema
 from connectors.sinks.sendgrid import client as client_module
-from connectors.sinks.sendgrid.client import SendGridSettings
-from connectors.sinks.sendgrid.sender import send_nurture_sendgrid
+from connectors.sinks.sendgrid.settings import SendGridSettings
 from connectors.sources import RAW_TABLES
+from crm.warehouse import connect, ensure_schema
+from outbound.sendgrid_sends import send_nurture_sendgrid
 from tests.sendgrid_server import API_KEY, MailSendServer
 
 
@@ -60,7 +60,7 @@ def main() -> int:
             waited += time.perf_counter() - started
 
     client_module.post_mail = timed_post
-    import connectors.sinks.sendgrid.sender as sender_module
+    import outbound.sendgrid_sends as sender_module
 
     sender_module.post_mail = timed_post
     with tempfile.TemporaryDirectory() as folder, MailSendServer() as server:

@@ -12,22 +12,21 @@ from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from connectors.common.warehouse import resolve
-from connectors.sinks.career_relay.settings import CareerRelaySettings
-from connectors.sinks.sendgrid.settings import NurtureSettings
-from flows.dbt_runner import (
-    DBT_PROJECT_DIR,
+from crm.dbt_runner import (
     DbtFailed,
     DbtSummary,
     build_or_retry,
     data_fingerprint,
+    dbt_vars,
     project_fingerprint,
     run_dbt,
+    target_dir,
 )
+from crm.gates import GateReport
+from crm.report import write_kpi_report
+from crm.warehouse import resolve
 from flows.defaults import WAREHOUSE, hold, today_in_tokyo
-from flows.gates import GateReport
 from flows.quality import failed_with, validate_gate
-from flows.report import write_kpi_report
 
 
 @dataclass
@@ -38,23 +37,13 @@ class BuildSummary:
     docs: str | None = None
 
 
-def settings_vars() -> dict:
-    """The dbt vars that come from the sinks' settings, so dbt and the send steps agree."""
-    return {
-        "nurture_frequency_cap_days": NurtureSettings().frequency_cap_days,
-        "career_relay_company_id": CareerRelaySettings().company_id,
-    }
-
-
 def dbt_cache_key(context, parameters) -> str:
     """Same warehouse, run date, landed data, ledgers, dbt project and settings: the build's result would be
     the same, so a retried or repeated run takes it from the cache instead of rebuilding."""
     key = [
-        str(resolve(parameters["warehouse"])),
-        str(parameters["as_of"]),
+        json.dumps(dbt_vars(parameters["warehouse"], parameters["as_of"]), sort_keys=True),
         data_fingerprint(parameters["warehouse"]),
         project_fingerprint(),
-        json.dumps(settings_vars(), sort_keys=True),
     ]
     return "dbt-build-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:32]
 
@@ -63,7 +52,7 @@ def dbt_cache_key(context, parameters) -> str:
 def dbt_build(warehouse: str, as_of: date) -> DbtSummary:
     logger = get_run_logger()
     try:
-        summary = build_or_retry(warehouse, as_of, settings_vars())
+        summary = build_or_retry(warehouse, as_of)
     except DbtFailed as failure:
         logger.error(str(failure))
         return Failed(message=str(failure), data=failure)
@@ -88,8 +77,8 @@ def publish_kpi_report(warehouse: str, as_of: date) -> str:
 @task(name="generate-dbt-docs", cache_policy=NO_CACHE)
 def generate_dbt_docs(warehouse: str, as_of: date) -> str:
     """The dbt docs site for HR (what each mart answers, every column), linked from the run."""
-    run_dbt(["docs", "generate"], warehouse, as_of, settings_vars())
-    index = DBT_PROJECT_DIR / "target" / "index.html"
+    run_dbt(["docs", "generate"], warehouse, as_of)
+    index = target_dir(warehouse) / "index.html"
     create_link_artifact(
         key="dbt-docs",
         link=index.as_uri(),

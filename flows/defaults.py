@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from connectors.common.warehouse import resolve
+from crm.warehouse import resolve
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -10,9 +10,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from connectors.common.warehouse import resolve
-from flows.build import settings_vars
-from flows.dbt_runner import DbtFailed, DbtSummary, run_dbt
+from crm.dbt_runner import DbtFailed, DbtSummary, run_dbt
+from crm.warehouse import resolve
 from flows.defaults import WAREHOUSE, hold, today_in_tokyo
 from flows.ingest import IngestSummary, ingest_sources
 from flows.quality import failed_with, validate_gate
@@ -25,9 +24,9 @@ ENGAGEMENT_MODELS = ["stg_sendgrid__events+", "stg_sendgrid__replies+", "stg_att
 def settle_in_doubt_sends(warehouse: str) -> tuple[int, int]:
     """Sends that got no answer, settled from the SendGrid events just landed, before anything is rebuilt:
     so a released recipient is back in the next batch, and an accepted one is never in it."""
-    from connectors.common.warehouse import connect
-    from connectors.sinks.sendgrid.client import SendGridSettings
-    from connectors.sinks.sendgrid.sender import settle_in_doubt
+    from connectors.sinks.sendgrid.settings import SendGridSettings
+    from crm.warehouse import connect
+    from outbound.sendgrid_sends import settle_in_doubt
 
     with connect(warehouse) as con:
         accepted, released = settle_in_doubt(con, SendGridSettings().in_doubt_release_hours)
@@ -45,7 +44,7 @@ def settle_in_doubt_sends(warehouse: str) -> tuple[int, int]:
 def dbt_build_engagement(warehouse: str, as_of: date) -> DbtSummary:
     logger = get_run_logger()
     try:
-        summary = run_dbt(["build", "--select", *ENGAGEMENT_MODELS], warehouse, as_of, settings_vars())
+        summary = run_dbt(["build", "--select", *ENGAGEMENT_MODELS], warehouse, as_of)
     except DbtFailed as failure:
         logger.error(str(failure))
         return Failed(message=str(failure), data=failure)

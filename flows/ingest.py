@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -10,56 +9,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from connectors.common.landing import LoadResult, land_stream
-from connectors.common.warehouse import connect, ensure_schema
 from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.greenhouse.api import GreenhouseSettings
+from crm.summary import IngestSummary
+from crm.warehouse import connect, ensure_schema
 from flows.defaults import WAREHOUSE, Progress, hold
-
-
-@dataclass
-class SourceTotals:
-    files_loaded: int = 0
-    files_skipped: int = 0
-    records_read: int = 0
-    records_landed: int = 0
-    records_quarantined: int = 0
-
-
-@dataclass
-class IngestSummary:
-    by_source: dict[str, SourceTotals] = field(default_factory=dict)
-    load_ids: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    in_doubt_accepted: int = 0  # earlier in-doubt sends settled from the landed SendGrid events
-    in_doubt_released: int = 0
-
-    def add(self, result: LoadResult) -> None:
-        totals = self.by_source.setdefault(result.source, SourceTotals())
-        if result.status == "skipped":
-            totals.files_skipped += 1
-            return
-        totals.files_loaded += 1
-        totals.records_read += result.records_read
-        totals.records_landed += result.records_landed
-        totals.records_quarantined += result.records_quarantined
-        self.load_ids.append(result.load_id)
-        self.problems.extend(result.reasons)
-
-    def merge(self, other: IngestSummary) -> IngestSummary:
-        for source, totals in other.by_source.items():
-            mine = self.by_source.setdefault(source, SourceTotals())
-            for name in vars(totals):
-                setattr(mine, name, getattr(mine, name) + getattr(totals, name))
-        self.load_ids += other.load_ids
-        self.problems += other.problems
-        self.in_doubt_accepted += other.in_doubt_accepted
-        self.in_doubt_released += other.in_doubt_released
-        return self
-
-    @property
-    def records_landed(self) -> int:
-        return sum(t.records_landed for t in self.by_source.values())
-
 
 ARCHIVE_FOLDER = "_archive"  # landed files move here, one folder per load: kept, never deleted
 

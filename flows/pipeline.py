@@ -13,14 +13,14 @@ from datetime import date
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from connectors.common.warehouse import resolve
+from crm.summary import RunSummary, read_warehouse_counts
+from crm.warehouse import resolve
 from flows.build import build_warehouse
 from flows.defaults import send_defaults
 from flows.engagement import sync_engagement_events
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
 from flows.send import SendMode, send_nurture, send_rejections_and_referrals
-from flows.summary import RunSummary, read_warehouse_counts
 
 
 @flow(name="pipeline", log_prints=False)

@@ -11,9 +11,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from connectors.common.warehouse import connect
+from crm.gates import GateFailed, GateReport, run_gate
+from crm.warehouse import connect
 from expectations.suites import AFTER_PASS
-from flows.gates import GateFailed, GateReport, run_gate
 
 
 def _record(warehouse: str, stage: str, report: GateReport, started: datetime) -> None:

@@ -16,16 +16,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
-from connectors.common.warehouse import resolve
 from connectors.sinks.career_relay.client import CareerRelayKeyRefused, CareerRelayUnavailable
-from connectors.sinks.career_relay.push import ProvisionSummary, provide_referrals
-from connectors.sinks.sendgrid.campaigns import CAMPAIGNS, SendSummary
 from connectors.sinks.sendgrid.client import SendGridKeyMissing, SendGridKeyRefused, SendGridUnavailable
-from connectors.sinks.sendgrid.outbox import write_outbox as write_campaign_outbox
-from connectors.sinks.sendgrid.sender import send_sendgrid
-from connectors.sinks.sendgrid.settings import NurtureSettings
+from crm.warehouse import resolve
 from flows.defaults import CAREER_RELAY, SENDGRID, WAREHOUSE, Progress, hold, send_defaults
 from flows.quality import failed_with, validate_gate
+from outbound.campaigns import CAMPAIGNS, SendSummary
+from outbound.outbox import write_outbox as write_campaign_outbox
+from outbound.referrals import ProvisionSummary, provide_referrals
+from outbound.sendgrid_sends import send_sendgrid
+from outbound.settings import NurtureSettings
 
 SendMode = Literal["outbox", "sendgrid"]
 SEND_MODES = get_args(SendMode)

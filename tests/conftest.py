@@ -48,9 +48,9 @@ def built_warehouse(demo_landing, tmp_path_factory):
     from datetime import date
 
     from connectors.common.landing import land_stream
-    from connectors.common.warehouse import connect, ensure_schema
     from connectors.sources import RAW_TABLES, all_streams
-    from flows.dbt_runner import run_dbt
+    from crm.dbt_runner import run_dbt
+    from crm.warehouse import connect, ensure_schema
 
     warehouse = tmp_path_factory.mktemp("built") / "warehouse.duckdb"
     with connect(warehouse) as con:

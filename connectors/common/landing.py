@@ -20,7 +20,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from .warehouse import scalar, transaction
+from crm.warehouse import scalar, transaction
 
 BATCH_ROWS = 50_000
 RAW_PREVIEW_CHARS = 2_000

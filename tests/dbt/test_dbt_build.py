@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from connectors.common.warehouse import connect
-from flows.dbt_runner import DbtFailed
+from crm.dbt_runner import DbtFailed
+from crm.warehouse import connect
 
 
 def test_build_runs_models_data_tests_and_unit_tests(built_warehouse):
@@ -61,7 +61,7 @@ def test_a_failed_build_is_resumed_with_dbt_retry_and_a_new_load_rebuilds(wareho
     """A build that failed is resumed with `dbt retry` (only the failed and skipped nodes run again, under
     the project as it is now: a fixed model or test); once a corrected export lands, the data changed and
     the next build is a full one."""
-    from flows.dbt_runner import build_or_retry, next_dbt_command
+    from crm.dbt_runner import build_or_retry, next_dbt_command
 
     as_of = date(2026, 11, 25)
     with connect(warehouse_copy) as con:

@@ -1,33 +1,20 @@
 """HR reads the dbt docs: every model, seed and column must say what it is. Read from the manifest that
-`dbt parse` writes, so a model or column added without a description fails here."""
+the session's build writes, so a model or column added without a description fails here."""
 
 from __future__ import annotations
 
 import json
-import os
 
-from dbt.cli.main import dbtRunner
-
-from flows.dbt_runner import DBT_PROJECT_DIR
+from crm.dbt_runner import target_dir
 
 
-def test_every_model_seed_and_column_has_a_description(tmp_path):
-    os.environ.setdefault("DUCKDB_PATH", str(tmp_path / "unused.duckdb"))
-    target = tmp_path / "target"
-    result = dbtRunner().invoke(
-        [
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--quiet",
-        ]
-    )
-    assert result.success, result.exception
-    manifest = json.loads((target / "manifest.json").read_text())
+def _manifest(built_warehouse) -> dict:
+    warehouse, _ = built_warehouse
+    return json.loads((target_dir(warehouse) / "manifest.json").read_text())
+
+
+def test_every_model_seed_and_column_has_a_description(built_warehouse):
+    manifest = _manifest(built_warehouse)
     missing = []
     for node in manifest["nodes"].values():
         if node["resource_type"] not in ("model", "seed"):
@@ -42,10 +29,10 @@ def test_every_model_seed_and_column_has_a_description(tmp_path):
 
 def test_every_model_column_in_the_warehouse_is_documented(built_warehouse):
     """Columns a model produces but its YAML does not list are undocumented too."""
-    from connectors.common.warehouse import connect
+    from crm.warehouse import connect
 
     warehouse, _ = built_warehouse
-    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    manifest = _manifest(built_warehouse)
     documented = {
         (n["schema"], n["name"]): set(n["columns"]) for n in manifest["nodes"].values() if n["resource_type"] == "model"
     }

@@ -7,8 +7,8 @@ import json
 from datetime import date
 
 from benchmarks.dedupe_metrics import accuracy
-from connectors.common.warehouse import connect
-from flows.dbt_runner import run_dbt
+from crm.dbt_runner import run_dbt
+from crm.warehouse import connect
 
 REBUILD = ["build", "--select", "stg_greenhouse__candidates+", "--exclude", "test_type:unit"]
 

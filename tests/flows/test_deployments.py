@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.common.warehouse import connect
+from crm.warehouse import connect
 from tests.conftest import REPO
-from tests.sendgrid_server import API_KEY, FailurePlan, MailSendServer
+from tests.servers.sendgrid_server import API_KEY, FailurePlan, MailSendServer
 
 BIN = Path(sys.executable).parent
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
@@ -83,11 +83,11 @@ def test_a_failed_pipeline_run_retried_from_the_api_completes_and_sends_each_mes
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     with httpx.Client(base_url=api, timeout=30) as client:
         names = {(d["name"]) for d in client.post("/deployments/filter", json={}).json()}
-        assert {"hourly", "nightly", "weekly", "daily", "end-to-end"} <= names
+        assert {"hourly", "nightly", "weekly", "daily", "end-to-end", "on-request"} <= names
         limits = {c["name"]: c["limit"] for c in client.post("/v2/concurrency_limits/filter", json={}).json()}
         ours = {name: limit for name, limit in limits.items() if not name.startswith("deployment:")}
         assert ours == {"warehouse": 1, "sink-sendgrid": 1, "sink-career-relay": 1}
-        assert sorted(limit for name, limit in limits.items() if name.startswith("deployment:")) == [1] * 6
+        assert sorted(limit for name, limit in limits.items() if name.startswith("deployment:")) == [1] * 7
 
         landing = tmp_path / "landing"
         shutil.copytree(demo_landing, landing)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from connectors.common.warehouse import connect
-from flows.dbt_runner import run_dbt
+from crm.dbt_runner import run_dbt
+from crm.warehouse import connect
 from flows.erase import main as erase_cli
 
 AS_OF = date(2026, 11, 25)

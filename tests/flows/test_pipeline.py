@@ -9,16 +9,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from connectors.common.warehouse import connect
 from connectors.sinks.career_relay.settings import CareerRelaySettings
 from connectors.sinks.sendgrid.settings import SenderSettings
+from crm.warehouse import connect
 from flows.pipeline import main as pipeline_cli
 from flows.pipeline import pipeline
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 AS_OF = date(2026, 11, 25)
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @pytest.fixture(scope="module")

@@ -60,9 +60,9 @@ def post_referrals(
                 )
             last = f"HTTP {response.status_code}"
             if response.status_code == 429:
-                sleep(min(float(response.headers.get("Retry-After", "1")), settings.backoff_max_s))
+                sleep(settings.backoff.wait_for(response.headers, attempt + 1, settings.backoff.cap_s, rng))
                 continue
-        sleep(min(settings.backoff_max_s, settings.backoff_base_s * 2**attempt) * rng.uniform(0.5, 1.0))
+        sleep(settings.backoff.delay(attempt + 1, rng))
     raise CareerRelayUnavailable(
         f"Career Relay at {settings.api_url} did not take the referrals after {settings.attempts} attempts "
         f"(last: {last}); they stay pending and the next run posts them again under the same key"

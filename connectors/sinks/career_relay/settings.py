@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from connectors.common.http import Backoff
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name) or default
@@ -24,6 +26,5 @@ class CareerRelaySettings:
     timeout_s: float = field(default_factory=lambda: float(_env("CAREER_RELAY_TIMEOUT_SECONDS", "30")))
     batch_size: int = 200
     attempts: int = 5
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 60.0
+    backoff: Backoff = Backoff(base_s=1.0, cap_s=60.0, jitter=(0.5, 1.0))
     retention_years: int = 3  # APPI: records of third-party provision are kept at least 3 years

@@ -12,36 +12,16 @@
 from __future__ import annotations
 
 import http.client
-import os
 import random
 import socket
 import time
 import urllib.error
-from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass, replace
 
 from python_http_client import exceptions
 from sendgrid import SendGridAPIClient
 
-DEFAULT_API_URL = "https://api.sendgrid.com"
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-@dataclass(frozen=True)
-class SendGridSettings:
-    api_key: str | None = field(default_factory=lambda: os.environ.get("SENDGRID_API_KEY"))
-    api_url: str = field(default_factory=lambda: _env("SENDGRID_API_URL", DEFAULT_API_URL).rstrip("/"))
-    timeout_s: float = field(default_factory=lambda: float(_env("SENDGRID_TIMEOUT_SECONDS", "30")))
-    sandbox: bool = field(default_factory=lambda: _env("SENDGRID_SANDBOX", "false").lower() in ("1", "true", "yes"))
-    # an in-doubt request with no `processed` event after this long was not accepted (see sender.py)
-    in_doubt_release_hours: float = field(default_factory=lambda: float(_env("SENDGRID_IN_DOUBT_RELEASE_HOURS", "24")))
-    max_attempts: int = field(default_factory=lambda: int(_env("SENDGRID_MAX_ATTEMPTS", "8")))
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    rate_limit_wait_max_s: float = 120.0
+from .settings import SendGridSettings
 
 
 class SendGridKeyMissing(ValueError):
@@ -104,27 +84,6 @@ def make_client(settings: SendGridSettings) -> SendGridAPIClient:
     return client
 
 
-def _rate_limit_wait(headers, settings: SendGridSettings) -> float:
-    retry_after = headers.get("Retry-After") if headers else None
-    if retry_after:
-        try:
-            return min(float(retry_after), settings.rate_limit_wait_max_s)
-        except ValueError:
-            try:
-                return min(
-                    max(parsedate_to_datetime(retry_after).timestamp() - time.time(), 0), settings.rate_limit_wait_max_s
-                )
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset") if headers else None
-    if reset:
-        try:
-            return min(max(float(reset) - time.time(), 0.0), settings.rate_limit_wait_max_s)
-        except ValueError:
-            pass
-    return settings.backoff_base_s
-
-
 def _is_read_timeout(error: BaseException) -> bool:
     if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
         return False  # raised before or while connecting: nothing was sent
@@ -152,7 +111,7 @@ def post_mail(
                 "may send mail (Mail Send permission). Nothing more was sent."
             ) from None
         except exceptions.TooManyRequestsError as limited:
-            wait = _rate_limit_wait(limited.headers, settings)
+            wait = settings.backoff.wait_for(limited.headers, attempt, settings.rate_limit_wait_max_s, rng)
             last_problem = f"429 too many requests (waited {wait:.1f} s)"
             sleep(wait)
             continue
@@ -164,8 +123,7 @@ def post_mail(
             if _is_read_timeout(failed):
                 return InDoubt(f"no answer within {settings.timeout_s:g} s")
             last_problem = f"connection problem: {type(failed).__name__}"
-        delay = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.5)
-        sleep(delay)
+        sleep(settings.backoff.delay(attempt, rng))
     raise SendGridUnavailable(
         f"SendGrid did not accept the request after {settings.max_attempts} attempts (last: {last_problem}). "
         "Nothing of this batch was sent; retry the run later (already accepted batches are not sent again)."

@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from connectors.common.http import Backoff
+
+DEFAULT_API_URL = "https://api.sendgrid.com"
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
@@ -31,6 +35,13 @@ class SenderSettings:
 
 
 @dataclass(frozen=True)
-class NurtureSettings:
-    batch_size: int = 1000  # SendGrid's limit: 1000 personalizations per request
-    frequency_cap_days: int = 14  # at most one nurture mail per person in this many days, across campaigns
+class SendGridSettings:
+    api_key: str | None = field(default_factory=lambda: os.environ.get("SENDGRID_API_KEY"))
+    api_url: str = field(default_factory=lambda: _env("SENDGRID_API_URL", DEFAULT_API_URL).rstrip("/"))
+    timeout_s: float = field(default_factory=lambda: float(_env("SENDGRID_TIMEOUT_SECONDS", "30")))
+    sandbox: bool = field(default_factory=lambda: _env("SENDGRID_SANDBOX", "false").lower() in ("1", "true", "yes"))
+    # an in-doubt request with no `processed` event after this long was not accepted (see sender.py)
+    in_doubt_release_hours: float = field(default_factory=lambda: float(_env("SENDGRID_IN_DOUBT_RELEASE_HOURS", "24")))
+    max_attempts: int = field(default_factory=lambda: int(_env("SENDGRID_MAX_ATTEMPTS", "8")))
+    backoff: Backoff = Backoff(base_s=0.5, cap_s=30.0)
+    rate_limit_wait_max_s: float = 120.0

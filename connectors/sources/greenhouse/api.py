@@ -13,7 +13,6 @@ dropped connections retry with backoff; a rejected key stops with a message that
 from __future__ import annotations
 
 import os
-import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import orjson
+
+from connectors.common.http import Backoff
 
 ENDPOINTS = ("candidates", "applications", "scorecards")
 
@@ -37,7 +38,8 @@ class GreenhouseSettings:
     timeout_s: float = 30.0
     lookback: timedelta = timedelta(minutes=15)
     max_attempts: int = 6
-    backoff_s: float = 1.0
+    backoff: Backoff = Backoff(base_s=1.0, cap_s=60.0, jitter=(0.5, 1.0))
+    max_wait_s: float = 300.0  # the longest Retry-After we honour
 
 
 def _next_link(response: httpx.Response) -> str | None:
@@ -93,7 +95,7 @@ class HarvestClient:
                     "GREENHOUSE_API_KEY and that the key may read candidates, applications and scorecards"
                 )
             if response.status_code == 429 and attempt < self.settings.max_attempts:
-                self._sleep(_retry_after(response) or self._backoff(attempt))
+                self._sleep(self.settings.backoff.wait_for(response.headers, attempt, self.settings.max_wait_s))
                 continue
             if response.status_code >= 500 and attempt < self.settings.max_attempts:
                 self._sleep(self._backoff(attempt))
@@ -102,15 +104,7 @@ class HarvestClient:
         raise GreenhouseError(f"Greenhouse kept answering 429/5xx for {url}")
 
     def _backoff(self, attempt: int) -> float:
-        return self.settings.backoff_s * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+        return self.settings.backoff.delay(attempt)
 
 
 def pull(con, landing: Path, settings: GreenhouseSettings | None = None, sleep=time.sleep) -> list[Path]:

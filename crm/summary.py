@@ -1,0 +1,233 @@
+"""The end-of-run summary, for people (terminal) and for the Prefect UI (markdown artifact).
+It holds counts only, never a name, email address or phone number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connectors.common.landing import LoadResult
+from crm.warehouse import connect
+
+
+@dataclass
+class SourceTotals:
+    files_loaded: int = 0
+    files_skipped: int = 0
+    records_read: int = 0
+    records_landed: int = 0
+    records_quarantined: int = 0
+
+
+@dataclass
+class IngestSummary:
+    by_source: dict[str, SourceTotals] = field(default_factory=dict)
+    load_ids: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    in_doubt_accepted: int = 0  # earlier in-doubt sends settled from the landed SendGrid events
+    in_doubt_released: int = 0
+
+    def add(self, result: LoadResult) -> None:
+        totals = self.by_source.setdefault(result.source, SourceTotals())
+        if result.status == "skipped":
+            totals.files_skipped += 1
+            return
+        totals.files_loaded += 1
+        totals.records_read += result.records_read
+        totals.records_landed += result.records_landed
+        totals.records_quarantined += result.records_quarantined
+        self.load_ids.append(result.load_id)
+        self.problems.extend(result.reasons)
+
+    def merge(self, other: IngestSummary) -> IngestSummary:
+        for source, totals in other.by_source.items():
+            mine = self.by_source.setdefault(source, SourceTotals())
+            for name in vars(totals):
+                setattr(mine, name, getattr(mine, name) + getattr(totals, name))
+        self.load_ids += other.load_ids
+        self.problems += other.problems
+        self.in_doubt_accepted += other.in_doubt_accepted
+        self.in_doubt_released += other.in_doubt_released
+        return self
+
+    @property
+    def records_landed(self) -> int:
+        return sum(t.records_landed for t in self.by_source.values())
+
+
+WAREHOUSE_COUNTS = {
+    "candidate_records": "select count(*) from marts.candidate_crosswalk",
+    "candidates": "select count(*) from marts.candidates",
+    "nurture_audience": "select count(*) from marts.nurture_audience",
+    "suppressed_addresses": "select count(*) from marts.email_suppressions",
+    "quarantined_total": "select count(*) from audit.quarantine",
+    "outbox_messages_total": "select count(*) from outbox.send_ledger",
+    "talent_pool": "select count(*) from marts.talent_pool",
+    "identity_review_queue": "select count(*) from marts.identity_review_queue",
+    "provisions_total": "select count(*) from outbox.provision_log where status = 'provided'",
+}
+# the credit ledger's latest row per company, summed: referrals, free slots earned and left, unmatched
+RELAY_CREDITS = """
+    select coalesce(sum(referrals_to_date), 0), coalesce(sum(slots_earned_to_date), 0), coalesce(sum(slots_left), 0),
+           coalesce(sum(unmatched_referrals_to_date), 0)
+    from (select * from marts.relay_credits qualify row_number() over (partition by company_id order by month desc) = 1)
+"""
+LANDED_BY_SOURCE = "select source, sum(records_landed) from audit.loads where status = 'loaded' group by source"
+
+
+def read_warehouse_counts(warehouse: str) -> dict[str, int]:
+    counts = {}
+    with connect(warehouse, read_only=True) as con:
+        for name, sql in WAREHOUSE_COUNTS.items():
+            counts[name] = con.execute(sql).fetchone()[0]
+        for source, landed in con.execute(LANDED_BY_SOURCE).fetchall():
+            counts[f"landed:{source}"] = int(landed or 0)
+        row = con.execute(RELAY_CREDITS).fetchone()
+        for name, value in zip(("relay_referrals", "relay_slots_earned", "relay_slots_left", "relay_unmatched"), row):
+            counts[name] = int(value)
+    return counts
+
+
+@dataclass
+class RunSummary:
+    ingest: object
+    build: object
+    send: object
+    outbox_dir: str
+    warehouse: dict[str, int] = field(default_factory=dict)
+    outbound: object = None  # flows.send.RejectionsAndReferrals
+
+    def _settled(self) -> tuple[int, int]:
+        accepted = getattr(self.ingest, "in_doubt_accepted", 0) + self.send.settled_accepted
+        return accepted, getattr(self.ingest, "in_doubt_released", 0) + self.send.released
+
+    def _outbound_lines(self) -> list[str]:
+        if self.outbound is None:
+            return []
+        w, mail, relay = self.warehouse, self.outbound.rejections, self.outbound.referrals
+        verb = "accepted by SendGrid" if mail.mode == "sendgrid" else "written to the outbox"
+        where = "exported as CSV for the operator" if relay.mode == "csv" else "pushed to the Career Relay API"
+        reconciled = (
+            "the operator's count agrees"
+            if not w.get("relay_unmatched")
+            else f"{w['relay_unmatched']:,} registrations the operator counts do not match our tokens"
+        )
+        return [
+            f"Rejection mail: {mail.messages:,} {verb}, each with its Career Relay link ({mail.already_sent:,} already "
+            f"sent"
+            + (f"; {len(mail.refused):,} refused, {mail.in_doubt:,} in doubt" if mail.mode == "sendgrid" else "")
+            + ")",
+            f"Career Relay: {relay.provided:,} referrals with consent {where} (provision log: "
+            f"{w.get('provisions_total', 0):,}); credits: {w.get('relay_referrals', 0):,} referrals, "
+            f"{w.get('relay_slots_earned', 0):,} free slots earned, {w.get('relay_slots_left', 0):,} left; {reconciled}",
+        ]
+
+    def _source_rows(self):
+        landed_before = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("landed:")}
+        for source in sorted(set(self.ingest.by_source) | landed_before):
+            t = self.ingest.by_source.get(source) or SourceTotals()
+            total = self.warehouse.get(f"landed:{source}", 0)
+            yield (
+                source,
+                t.files_loaded,
+                t.files_skipped,
+                t.records_read,
+                t.records_landed,
+                t.records_quarantined,
+                total,
+            )
+
+    def _gate_rows(self):
+        for report in self.build.gates:
+            failed = len(report.blocking_failures)
+            for suite, rows in report.rows_checked.items():
+                suite_outcomes = [o for o in report.outcomes if o.suite == suite]
+                passed = sum(o.success for o in suite_outcomes)
+                yield suite, rows, f"{passed}/{len(suite_outcomes)}", failed
+
+    def _warnings(self):
+        return [w for report in self.build.gates for w in report.warnings]
+
+    def _data_docs(self) -> str | None:
+        return next((r.data_docs for r in reversed(self.build.gates) if r.data_docs), None)
+
+    def text(self) -> str:
+        w = self.warehouse
+        lines = ["Records per source (new files this run; all landed so far):"]
+        lines.append(
+            f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
+            f" {'in warehouse':>12}"
+        )
+        for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
+            lines.append(
+                f"  {source:32} {loaded:>5} {skipped:>7} {read:>9,} {landed:>9,} {quarantined:>11,} {total:>12,}"
+            )
+        if not self.ingest.load_ids:
+            lines.append("  no new files: 0 records loaded")
+        merged = w.get("candidate_records", 0) - w.get("candidates", 0)
+        lines.append(
+            f"Candidates after merging: {w.get('candidates', 0):,} people from "
+            f"{w.get('candidate_records', 0):,} source records ({merged:,} duplicates merged; "
+            f"{w.get('identity_review_queue', 0):,} pairs await review in marts.identity_review_queue)"
+        )
+        lines.append(f"Talent pool: {w.get('talent_pool', 0):,} people")
+        if getattr(self.build, "report", None):
+            lines.append(f"KPI report: {self.build.report}")
+        gates = ", ".join(f"{suite} {ratio}" for suite, _, ratio, _ in self._gate_rows())
+        lines.append(f"Quality gates passed: {gates}")
+        for warning in self._warnings():
+            lines.append(f"  warning: {warning.suite}, {warning.expectation} on {warning.column}: {warning.observed}")
+        if self._data_docs():
+            lines.append(f"Data Docs: {self._data_docs()}")
+        s = self.send
+        held = (
+            f"{s.already_sent:,} already sent for this campaign, {s.capped:,} held by the frequency cap,"
+            f" {w.get('suppressed_addresses', 0):,} suppressed addresses"
+        )
+        if s.mode == "sendgrid":
+            settled_accepted, released = self._settled()
+            lines.append(
+                f"Messages accepted by SendGrid: {s.messages:,} in {s.batches} request(s) ({held}; "
+                f"{len(s.refused):,} refused, {s.in_doubt:,} in doubt; earlier in-doubt sends settled from "
+                f"SendGrid's events: {settled_accepted:,} accepted, {released:,} not, sent now)"
+            )
+        else:
+            lines.append(
+                f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir} ({held})"
+            )
+        lines += self._outbound_lines()
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        w = self.warehouse
+        out = [
+            "## Pipeline run",
+            "",
+            "| source | files | skipped | read | landed | quarantined | in warehouse |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
+            out.append(f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} |")
+        out += [
+            "",
+            f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records "
+            f"({w.get('identity_review_queue', 0):,} pairs to review); "
+            f"**talent pool:** {w.get('talent_pool', 0):,}",
+            "",
+            "| gate suite | rows | expectations passed |",
+            "|---|---:|---:|",
+        ]
+        for suite, rows, ratio, _ in self._gate_rows():
+            out.append(f"| {suite} | {rows:,} | {ratio} |")
+        if self._warnings():
+            out += ["", "**Gate warnings:**", ""]
+            out += [f"- {w.suite}, {w.expectation} on {w.column}: {w.observed}" for w in self._warnings()]
+        s = self.send
+        where = "SendGrid" if s.mode == "sendgrid" else "Outbox"
+        out += [
+            "",
+            f"**{where}:** {s.messages:,} messages in {s.batches} batches; {s.already_sent:,} already sent; "
+            f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"
+            + (f"; {len(s.refused):,} refused; {s.in_doubt:,} in doubt" if s.mode == "sendgrid" else ""),
+        ]
+        out += [f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}" for line in self._outbound_lines()]
+        return "\n".join(out)

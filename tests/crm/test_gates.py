@@ -1,0 +1,351 @@
+"""One test per blocking gate rule: seed the violation, the gate fails and names it, nothing is sent."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crm.gates import run_gate
+from crm.warehouse import connect
+from flows.send import send_nurture, send_rejections_and_referrals
+
+AS_OF = date(2026, 11, 25)
+PARAMS = {"as_of": AS_OF.isoformat(), "cap_days": 14}
+
+
+def mutate(warehouse: Path, *statements: str) -> None:
+    with connect(warehouse) as con:
+        for sql in statements:
+            con.execute(sql)
+
+
+def rename_key(table: str, old: str, new: str) -> str:
+    return f"update raw.{table} set record = replace(cast(record as varchar), '\"{old}\"', '\"{new}\"')::json"
+
+
+def blocking_failures(warehouse: Path, stage: str):
+    report = run_gate(warehouse, stage, PARAMS)
+    return report, [(o.suite, o.column) for o in report.blocking_failures]
+
+
+def test_the_unchanged_demo_passes_every_gate(warehouse_copy):
+    for stage in ("raw", "staging", "marts", "nurture"):
+        report, failures = blocking_failures(warehouse_copy, stage)
+        assert failures == [], report.failure_message()
+
+
+@pytest.mark.parametrize(
+    "stage, statements, suite, column",
+    [
+        (
+            "raw",
+            [rename_key("greenhouse_candidates", "email_addresses", "emails")],
+            "raw_greenhouse_candidates",
+            "email_addresses",
+        ),
+        ("raw", [rename_key("greenhouse_applications", "status", "state")], "raw_greenhouse_applications", "status"),
+        (
+            "raw",
+            [rename_key("indeed_applications", "fullName", "name")],
+            "raw_indeed_applications",
+            "applicant.fullName",
+        ),
+        (
+            "raw",
+            [rename_key("agency_candidates", k, k + "_x") for k in ("メールアドレス", "電話番号1", "email", "phone")],
+            "raw_agency_candidates",
+            "メールアドレス/電話番号1 or email/phone",
+        ),
+        ("raw", [rename_key("sendgrid_events", "email", "recipient")], "raw_sendgrid_events", "email"),
+        (
+            "staging",
+            ["update intermediate.int_candidate_records_unioned set email = null where source = 'indeed'"],
+            "staging_candidate_records",
+            "email_valid_share",
+        ),
+        (
+            "staging",
+            ["update intermediate.int_candidate_records_unioned set phone = null where source = 'greenhouse'"],
+            "staging_candidate_records",
+            "phone_valid_share",
+        ),
+        (
+            "staging",
+            ["update intermediate.int_candidate_records_unioned set record_date = date '2031-01-01' where node_id = 1"],
+            "staging_candidate_records",
+            "record_dates_implausible",
+        ),
+        (
+            "staging",
+            ["update intermediate.int_candidate_records_unioned set source_record_id = '' where node_id = 2"],
+            "staging_candidate_records",
+            "records_without_key",
+        ),
+        (
+            "marts",
+            ["insert into marts.candidates select * from marts.candidates limit 1"],
+            "marts_candidates",
+            "candidate_id",
+        ),
+        (
+            "marts",
+            [
+                "update marts.candidates set candidate_id = null where candidate_id = (select min(candidate_id) "
+                "from marts.candidates)"
+            ],
+            "marts_candidates",
+            "candidate_id",
+        ),
+        (
+            "marts",
+            [
+                "delete from marts.candidate_crosswalk where record_key = (select min(record_key) "
+                "from marts.candidate_crosswalk)"
+            ],
+            "marts_candidate_crosswalk",
+            "records_missing",
+        ),
+        (
+            "marts",
+            ["insert into marts.candidate_crosswalk select * from marts.candidate_crosswalk limit 1"],
+            "marts_candidate_crosswalk",
+            "records_more_than_once",
+        ),
+        (
+            "marts",
+            [
+                "update marts.candidate_crosswalk set candidate_id = 'Cghost' where record_key = (select min(record_key) "
+                "from marts.candidate_crosswalk)"
+            ],
+            "marts_candidate_crosswalk",
+            "candidates_without_profile",
+        ),
+        (
+            "marts",
+            [
+                "update marts.candidate_scores set engagement_score = 130 where candidate_id = (select min(candidate_id) "
+                "from marts.candidate_scores)"
+            ],
+            "marts_scores",
+            "highest_engagement_score",
+        ),
+        (
+            "marts",
+            ["update marts.job_matches set fit_score = -5 where match_rank = 1"],
+            "marts_scores",
+            "lowest_fit_score",
+        ),
+        (
+            "marts",
+            [
+                "update marts.candidates set is_hired = true where candidate_id = (select min(candidate_id) "
+                "from marts.talent_pool)"
+            ],
+            "marts_scores",
+            "hired_in_talent_pool",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " not in v else None,
+)
+def test_a_seeded_violation_fails_its_gate_by_name(warehouse_copy, stage, statements, suite, column):
+    mutate(warehouse_copy, *statements)
+    report, failures = blocking_failures(warehouse_copy, stage)
+    assert (suite, column) in failures
+    message = report.failure_message()
+    assert suite in message and column in message and "Nothing was sent" in message
+
+
+ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize(
+    "statements, column",
+    [
+        (
+            [
+                f"""insert into staging.stg_sendgrid__events (event_id, event_type, email, occurred_at, is_machine_open)
+          select 'seeded-bounce', 'bounce', email, timestamp '2026-11-01', false
+          from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+            ],
+            "is_suppressed",
+        ),
+        (
+            [
+                f"""insert into staging.stg_sendgrid__events (event_id, event_type, email, occurred_at, is_machine_open)
+          select 'seeded-unsub', 'group_unsubscribe', email, timestamp '2026-11-01', false
+          from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+            ],
+            "is_suppressed",
+        ),
+        (
+            [f"update marts.candidates set is_marketing_opt_in = false where candidate_id = {ONE_BATCH_MEMBER}"],
+            "is_opted_in",
+        ),
+        ([f"update marts.candidates set is_hired = true where candidate_id = {ONE_BATCH_MEMBER}"], "is_hired"),
+        (
+            [
+                f"""insert into outbox.send_ledger select candidate_id, campaign_id, step, 'b0', 'outbox', 'written', null,
+          'r0', timestamp '2026-10-01' from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+            ],
+            "is_already_sent_this_campaign",
+        ),
+        (
+            [
+                f"""insert into outbox.send_ledger select candidate_id, 'nurture-other-2026-11', '1', 'b0', 'outbox', 'written',
+          null, 'r0', timestamp '2026-11-20' from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+            ],
+            "is_within_frequency_cap",
+        ),
+        ([f"update marts.nurture_batch set email = null where candidate_id = {ONE_BATCH_MEMBER}"], "has_email"),
+        (["insert into marts.nurture_batch select * from marts.nurture_batch limit 1"], "candidate_id"),
+        (
+            [
+                f"insert into outbox.messages values ('h{i}', 'nurture-x-2026-0{i}', 'outbox', 10, '{{}}', null, 'run{i}', "
+                f"timestamp '2026-0{i}-01')"
+                for i in (1, 2, 3)
+            ],
+            "ratio_to_recent_median",
+        ),
+    ],
+    ids=[
+        "bounced",
+        "group-unsubscribed",
+        "not-opted-in",
+        "hired",
+        "already-sent",
+        "frequency-cap",
+        "no-email",
+        "duplicate",
+        "batch-size-band",
+    ],
+)
+def test_a_seeded_nurture_violation_stops_the_send_flow_and_nothing_is_sent(
+    warehouse_copy, tmp_path, statements, column
+):
+    mutate(warehouse_copy, *statements)
+    with connect(warehouse_copy, read_only=True) as con:
+        ledger_before = con.execute("select count(*) from outbox.send_ledger").fetchone()[0]
+    outbox = tmp_path / "outbox"
+    state = send_nurture(str(warehouse_copy), str(outbox), AS_OF, return_state=True)
+    assert state.is_failed()
+    message = str(state.result(raise_on_failure=False))
+    assert "nurture_batch" in message and column in message
+    assert not outbox.exists() or not any(outbox.rglob("*.json"))
+    with connect(warehouse_copy, read_only=True) as con:
+        assert con.execute("select count(*) from outbox.send_ledger").fetchone()[0] == ledger_before
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_send_flow_writes_the_gated_batch(warehouse_copy, tmp_path):
+    with connect(warehouse_copy, read_only=True) as con:
+        batch = con.execute("select count(*) from marts.nurture_batch").fetchone()[0]
+    state = send_nurture(str(warehouse_copy), str(tmp_path / "outbox"), AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    assert state.result().messages == batch > 0
+
+
+ONE_REJECTION = "(select min(step) from marts.rejection_mail_batch)"
+NOT_OPTED_IN = "(select min(candidate_id) from marts.candidates where not is_marketing_opt_in and email is not null)"
+NO_RELAY_CONSENT = "(select min(candidate_id) from marts.candidates where not has_relay_consent)"
+
+
+def _seed_outbound_batches(warehouse):
+    """The demo's small warehouse has few rejections in the window: one clean row in each batch."""
+    mutate(
+        warehouse,
+        """
+        insert into marts.rejection_mail_batch (candidate_id, email, display_name, campaign_id, step, application_key)
+        select c.candidate_id, c.email, c.display_name, 'rejection', r.application_key, r.application_key
+        from marts.rejections r join marts.candidates c using (candidate_id)
+        where r.status = 'rejected' and c.is_marketing_opt_in and c.email is not null
+          and c.email not in (select email from marts.email_suppressions)
+          and r.application_key not in (select step from marts.rejection_mail_batch)
+        limit 1""",
+    )
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize(
+    "statements, suite, column",
+    [
+        (
+            [
+                f"""insert into marts.rejection_mail_batch (candidate_id, email, campaign_id, step, application_key)
+          select c.candidate_id, c.email, 'rejection', r.application_key, r.application_key
+          from marts.rejections r join marts.candidates c using (candidate_id)
+          where c.candidate_id = {NOT_OPTED_IN} and r.status = 'rejected' limit 1"""
+            ],
+            "rejection_mail_batch",
+            "is_opted_in",
+        ),
+        (
+            [
+                f"""insert into outbox.send_ledger select candidate_id, campaign_id, step, 'b0', 'outbox', 'written', null,
+          'r0', timestamp '2026-10-01' from marts.rejection_mail_batch where step = {ONE_REJECTION}"""
+            ],
+            "rejection_mail_batch",
+            "is_already_sent",
+        ),
+        (
+            [
+                f"""insert into marts.relay_referral_batch (candidate_id, application_key, has_relay_consent, consent_reference)
+          select c.candidate_id, r.application_key, true, c.relay_consent_record
+          from marts.rejections r join marts.candidates c using (candidate_id)
+          where c.candidate_id = {NO_RELAY_CONSENT} and r.status = 'rejected' limit 1"""
+            ],
+            "relay_referral_batch",
+            "has_relay_consent",
+        ),
+        (
+            [
+                """insert into marts.relay_referral_batch (candidate_id, application_key, has_relay_consent, consent_reference)
+         select c.candidate_id, r.application_key, true, 'agency_x:made-up'
+         from marts.rejections r join marts.candidates c using (candidate_id)
+         where c.has_relay_consent and r.status = 'rejected'
+           and c.candidate_id not in (select candidate_id from marts.relay_referral_batch) limit 1"""
+            ],
+            "relay_referral_batch",
+            "consent_reference",
+        ),
+    ],
+    ids=[
+        "rejection-not-opted-in",
+        "rejection-already-sent",
+        "referral-without-consent",
+        "referral-consent-not-on-record",
+    ],
+)
+def test_a_seeded_outbound_violation_stops_its_step_and_nothing_leaves(
+    warehouse_copy, tmp_path, statements, suite, column
+):
+    _seed_outbound_batches(warehouse_copy)
+    mutate(warehouse_copy, *statements)
+    outbox = tmp_path / "outbox"
+    state = send_rejections_and_referrals(str(warehouse_copy), str(outbox), AS_OF, return_state=True)
+    assert state.is_failed()
+    message = str(state.result(raise_on_failure=False))
+    assert suite in message and column in message
+    with connect(warehouse_copy, read_only=True) as con:
+        assert con.execute("select count(*) from outbox.provision_log").fetchone()[0] == 0
+    assert not (warehouse_copy.parent / "exports").exists()
+    if suite == "rejection_mail_batch":
+        assert not outbox.exists() or not any(outbox.rglob("*.json"))
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_rejection_and_referral_flow_sends_the_gated_batches(warehouse_copy, tmp_path):
+    _seed_outbound_batches(warehouse_copy)
+    with connect(warehouse_copy, read_only=True) as con:
+        mails, referrals = con.execute(
+            "select (select count(*) from marts.rejection_mail_batch), "
+            "(select count(*) from marts.relay_referral_batch)"
+        ).fetchone()
+    state = send_rejections_and_referrals(str(warehouse_copy), str(tmp_path / "outbox"), AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result.rejections.messages == mails > 0 and result.referrals.provided == referrals
+    bodies = [p for p in (tmp_path / "outbox" / "rejection").glob("*.json")]
+    assert bodies and all("career_relay_url" in p.read_text() for p in bodies)
