@@ -348,9 +348,6 @@ NURTURE_SUITES = (
             select distinct email from staging.stg_sendgrid__events
             where event_type in ('bounce', 'spamreport', 'unsubscribe', 'group_unsubscribe')
                or (event_type = 'dropped' and reason is not null)
-        ),
-        last_mail as (
-            select candidate_id, max(recorded_at) as last_mailed_at from outbox.send_ledger group by candidate_id
         )
         select
             b.candidate_id,
@@ -358,12 +355,16 @@ NURTURE_SUITES = (
             b.email in (select email from suppressing_events) as is_suppressed,
             coalesce(c.is_marketing_opt_in, false) as is_opted_in,
             coalesce(c.is_hired, false) as is_hired,
+            -- the ledger as it was when the batch was built: what the mart had to exclude. Rows written since
+            -- are this send's own progress (a retried run, a crashed one resumed): the send step skips them.
             exists (select 1 from outbox.send_ledger l where l.candidate_id = b.candidate_id
-                    and l.campaign_id = b.campaign_id and l.step = b.step) as is_already_sent_this_campaign,
-            coalesce(m.last_mailed_at >= timestamp '{as_of}' - to_days({cap_days}), false) as is_within_frequency_cap
+                    and l.campaign_id = b.campaign_id and l.step = b.step and l.recorded_at < coalesce(b.batch_built_at, timestamp '9999-12-31'))
+                as is_already_sent_this_campaign,
+            exists (select 1 from outbox.send_ledger l where l.candidate_id = b.candidate_id
+                    and l.recorded_at < coalesce(b.batch_built_at, timestamp '9999-12-31')
+                    and l.recorded_at >= timestamp '{as_of}' - to_days({cap_days})) as is_within_frequency_cap
         from marts.nurture_batch b
         left join marts.candidates c on c.candidate_id = b.candidate_id
-        left join last_mail m on m.candidate_id = b.candidate_id
         """,
         _nurture_batch,
     ),
@@ -434,8 +435,8 @@ OUTBOUND_SUITES = (
                 as is_rejected,
             b.email in (select email from suppressing_events) as is_suppressed,
             coalesce(c.is_marketing_opt_in, false) as is_opted_in,
-            exists (select 1 from outbox.send_ledger l where l.campaign_id = b.campaign_id and l.step = b.step)
-                as is_already_sent
+            exists (select 1 from outbox.send_ledger l where l.campaign_id = b.campaign_id and l.step = b.step
+                    and l.recorded_at < coalesce(b.batch_built_at, timestamp '9999-12-31')) as is_already_sent
         from marts.rejection_mail_batch b
         left join marts.candidates c on c.candidate_id = b.candidate_id
         """,

@@ -31,7 +31,9 @@ planned as (
     left join last_mail on last_mail.candidate_id = audience.candidate_id
 )
 
-select planned.*
+select
+    planned.*,
+    {{ utc_now() }} as batch_built_at
 from planned
 where not exists (
         select 1 from sends
