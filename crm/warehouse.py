@@ -107,6 +107,16 @@ CREATE TABLE IF NOT EXISTS audit.erased_identifiers (
     reference     VARCHAR NOT NULL,
     PRIMARY KEY (kind, value_sha256)
 );
+-- in-doubt SendGrid batches an operator released after checking SendGrid did not deliver them
+CREATE TABLE IF NOT EXISTS audit.in_doubt_releases (
+    batch_id     VARCHAR NOT NULL,
+    campaign_id  VARCHAR NOT NULL,
+    recipients   BIGINT NOT NULL,
+    requested_at TIMESTAMP,
+    released_at  TIMESTAMP NOT NULL,
+    checked      VARCHAR NOT NULL,
+    run_id       VARCHAR
+);
 CREATE TABLE IF NOT EXISTS audit.cursors (
     stream        VARCHAR PRIMARY KEY,
     cursor_value  TIMESTAMP NOT NULL,

@@ -8,8 +8,10 @@ request gets 202 and an `X-Message-Id`, and each personalization is recorded as 
 sandbox mode it gets 200 and nothing is recorded. An invalid one gets 400 with SendGrid's `errors` envelope.
 
 It can fail on purpose, before it accepts anything: 429 with `X-RateLimit-*` and `Retry-After` headers,
-500, a slow answer, or a dropped connection (the socket closed without a response). A `FailurePlan` says
-which, for the next N requests or at random with a seed.
+500, a slow answer, or a dropped connection (the socket closed without a response). And once after: with
+'accept-drop' it accepts the request (the messages count as delivered) and then closes the connection
+without an answer, as when a network cut loses SendGrid's 202 on its way back. A `FailurePlan` says which,
+for the next N requests or at random with a seed.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class Delivered:
 
 @dataclass
 class FailurePlan:
-    """What goes wrong. `script` is consumed first, one entry per request ('429', '500', 'slow', 'drop', 'ok');
+    """What goes wrong. `script` is consumed first, one entry per request ('429', '500', 'slow', 'drop',
+    'accept-drop', 'ok');
     then each request fails with `random_rate` probability, picking uniformly among `random_kinds`."""
 
     script: list[str] = field(default_factory=list)
@@ -335,6 +338,10 @@ class _Handler(BaseHTTPRequestHandler):
         message_id = self.owner.accept(body)
         with self.owner._lock:
             self.owner.requests += 1
+        if outcome == "accept-drop":  # accepted, but the answer never reaches the client
+            self.close_connection = True
+            self.connection.close()
+            return None
         return self._reply(202, None, {"X-Message-Id": message_id})
 
 
