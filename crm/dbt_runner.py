@@ -136,6 +136,8 @@ def run_dbt(command: list[str], warehouse: str | Path, as_of: date) -> DbtSummar
     from dbt.cli.main import dbtRunner
 
     target_dir(warehouse).mkdir(parents=True, exist_ok=True)
+    with connect(warehouse):  # wait here, with one clear message, if another run holds the file
+        pass
     with _INVOKE_LOCK:
         manifest = _manifest(warehouse, as_of)
         _write_manifest(manifest, warehouse)
