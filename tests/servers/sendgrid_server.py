@@ -29,6 +29,8 @@ from pathlib import Path
 
 import jsonschema
 
+from tests.servers.sendgrid_api import SendGridApi
+
 # a copy of ../shared/reference/sendgrid/tsg_mail_v3.json, so a clone on its own can run the tests
 SPEC = Path(__file__).resolve().parent.parent / "fixtures" / "sendgrid" / "tsg_mail_v3.json"
 API_KEY = "SG.test-key"
@@ -102,6 +104,7 @@ class MailSendServer:
         self.delivered: list[Delivered] = []
         self.requests = 0
         self.rejected: list[tuple[int, list[dict]]] = []
+        self.api = SendGridApi()  # suppressions, data erasure, templates (tests/servers/sendgrid_api.py)
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"owner": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -266,10 +269,46 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _authorised(self) -> bool:
+        if self.headers.get("Authorization") == f"Bearer {self.owner.api_key}":
+            return True
+        self._reply(
+            401,
+            {
+                "errors": [
+                    {"message": "The provided authorization grant is invalid, expired, or revoked", "field": None}
+                ]
+            },
+        )
+        return False
+
+    def _api(self, method: str) -> None:
+        """Every other v3 operation the project calls, matched against SendGrid's OpenAPI files."""
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method in ("POST", "PATCH") else b""
+        if not self._authorised():
+            return None
+        outcome = self.owner.plan.next()
+        if outcome == "429":
+            return self._reply(
+                429,
+                {"errors": [{"field": None, "message": "too many requests"}]},
+                {"Retry-After": str(self.owner.plan.retry_after_seconds)},
+            )
+        if outcome == "500":
+            return self._reply(500, {"errors": [{"message": "internal server error", "field": None}]})
+        status, payload = self.owner.api.handle(method, self.path, raw)
+        return self._reply(status, payload)
+
+    def do_PATCH(self) -> None:
+        self._api("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._api("DELETE")
+
     def do_GET(self) -> None:
         """GET /_delivered: what this server accepted, for checks from outside (`python -m tests.servers.sendgrid_server`)."""
         if self.path != "/_delivered":
-            return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
+            return self._api("GET")
         with self.owner._lock:
             keys = Counter(
                 (d.custom_args.get("candidate_id"), d.custom_args.get("campaign_id"), d.custom_args.get("step"))
@@ -287,19 +326,12 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def do_POST(self) -> None:
+        if self.path != "/v3/mail/send":
+            return self._api("POST")
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
-        if self.path != "/v3/mail/send":
-            return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
-        if self.headers.get("Authorization") != f"Bearer {self.owner.api_key}":
-            return self._reply(
-                401,
-                {
-                    "errors": [
-                        {"message": "The provided authorization grant is invalid, expired, or revoked", "field": None}
-                    ]
-                },
-            )
+        if not self._authorised():
+            return None
         time.sleep(self.owner.delay_s)
         outcome = self.owner.plan.next()
         if outcome == "429":
