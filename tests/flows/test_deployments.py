@@ -157,6 +157,10 @@ def test_a_failed_send_run_retried_from_the_api_completes_and_sends_each_message
             (tmp_path / "worker.log").read_text()[-3000:],
         )
         assert second["id"] == run["id"] and second["run_count"] > first["run_count"]
+        logs = client.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}).json()
+        messages = "\n".join(log["message"] for log in logs)
+        assert "SendGrid did not accept the request" in messages  # the failure is explained once...
+        assert "Engine execution exited with unexpected exception" not in messages  # ...without a traceback
         artifacts = client.post("/artifacts/filter", json={}).json()  # this server ran only this flow run
         published = "\n".join(str(a.get("data")) + str(a.get("description")) for a in artifacts)
         keys = {a["key"] for a in artifacts}
