@@ -24,6 +24,7 @@ EXPECTED_FAILURES = (
     "connectors.sinks.career_relay.client.CareerRelayUnavailable",
     "connectors.sources.greenhouse.api.GreenhouseError",
     "flows.in_doubt.NotInDoubt",
+    "flows.ingest.NoSourceFiles",
     "flows.send.SendModeNotAvailable",
 )
 

@@ -13,7 +13,7 @@ from datetime import date
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from crm.summary import RunSummary, read_warehouse_counts
+from crm.summary import RunSummary, failed_run_markdown, read_warehouse_counts
 from crm.warehouse import resolve
 from flows.build import build_warehouse
 from flows.defaults import send_defaults
@@ -45,17 +45,23 @@ def pipeline(
     landing = str(resolve(landing))
     warehouse, outbox_dir, as_of = send_defaults(warehouse, outbox_dir, as_of)
 
-    engagement = sync_engagement_events(landing, warehouse, as_of, rebuild=False)
-    ingest = ingest_sources(landing, warehouse).merge(engagement)
+    engagement_state = sync_engagement_events(landing, warehouse, as_of, rebuild=False, return_state=True)
+    if engagement_state.is_failed():
+        return _failed("sync-engagement-events", engagement_state, None, [])
+    ingest_state = ingest_sources(landing, warehouse, return_state=True)
+    if ingest_state.is_failed():
+        return _failed("ingest-sources", ingest_state, engagement_state.result(), [])
+    ingest = ingest_state.result().merge(engagement_state.result())
     build_state = build_warehouse(warehouse, as_of, return_state=True)
     if build_state.is_failed():
-        return failed_with(build_state)
+        return _failed("build-warehouse", build_state, ingest, [])
     send_state = send_nurture(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if send_state.is_failed():
-        return failed_with(send_state)
+        return _failed("send-nurture", send_state, ingest, [])
+    sent = [f"{send_state.result().messages:,} nurture messages ({send_mode})"]
     outbound_state = send_rejections_and_referrals(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if outbound_state.is_failed():
-        return failed_with(outbound_state)
+        return _failed("send-rejections-and-referrals", outbound_state, ingest, sent)
     build, sent = build_state.result(), send_state.result()
 
     summary = RunSummary(
@@ -78,6 +84,16 @@ def pipeline(
         "written to the outbox" if send_mode == "outbox" else "accepted by SendGrid",
     )
     return summary
+
+
+def _failed(step: str, state, ingest, sent: list[str]):
+    """End the run Failed with the step's message, and publish the failed run's summary on it first."""
+    create_markdown_artifact(
+        key="pipeline-summary",
+        markdown=failed_run_markdown(step, str(state.message or ""), ingest, sent),
+        description=f"Failed at {step}: what landed, what was sent, what to do",
+    )
+    return failed_with(state)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -88,6 +88,11 @@ def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(operator_week):
     message = str(failed.message) + str(failed.result(raise_on_failure=False))
     assert "raw_greenhouse_candidates" in message and "email_addresses" in message
     assert operator_week.outbox_after_failure == []
+    # the failed run says so on itself: where it stopped, what landed, that nothing was sent, what to do
+    (published,) = [a.data for a in run_artifacts(failed.state_details.flow_run_id) if a.key == "pipeline-summary"]
+    assert "failed at `build-warehouse`" in published and "raw_greenhouse_candidates" in published
+    assert "| greenhouse |" in published and "**Sent before the failure:** nothing" in published
+    assert "press Retry" in published and "A quality gate failed" in published
 
     assert operator_week.rerun_unfixed.is_failed(), "a rerun without fixing the export must fail at the gate again"
     assert operator_week.outbox_after_rerun == []
@@ -230,6 +235,16 @@ def published_by_prefect() -> str:
     return "\n".join(texts)
 
 
+def run_artifacts(flow_run_id):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+
+
 def artifact_keys() -> set[str]:
     from prefect.client.orchestration import get_client
 
@@ -260,3 +275,10 @@ def test_cli_gives_one_clear_message_for_a_missing_landing_folder(tmp_path, caps
     err = capsys.readouterr().err
     assert code == 1
     assert "landing folder" in err and "nowhere" in err and "connectors.demo" in err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = pipeline_cli(["--landing", str(empty), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"no source files in {empty}" in err and "Traceback" not in err
