@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from connectors.common.landing import land_stream
-from connectors.sources import RAW_TABLES, sendgrid_events
+from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.sendgrid_events.receiver import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -62,6 +62,6 @@ def test_signed_posts_are_saved_and_land_once_even_when_sendgrid_retries(receive
     assert len(saved) == 2 and saved[0].read_bytes() == BODY
     with connect(tmp_path / "w.duckdb") as con:
         ensure_schema(con, RAW_TABLES)
-        results = [r for s in sendgrid_events.streams(landing) for r in land_stream(con, s)]
+        results = [r for s in all_streams(landing, ["sendgrid_events"]) for r in land_stream(con, s)]
     assert [r.status for r in results].count("skipped") == 1  # identical body: already loaded
     assert sum(r.records_landed for r in results) == len(json.loads(BODY))
