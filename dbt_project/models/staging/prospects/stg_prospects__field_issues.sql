@@ -1,0 +1,7 @@
+{#- Prospect values staging nulled: a found date that is not a date or cannot be right. -#}
+
+with prospects as (
+    select * from {{ ref('stg_prospects__prospects') }}
+)
+
+{{ date_field_issues('prospects', {'found_date': ['found_date_raw', 'event_date']}) }}
