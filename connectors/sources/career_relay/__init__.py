@@ -18,27 +18,21 @@ def _read(path: Path) -> Iterator[Item]:
     return csv_rows(path, required_any=(KEYS[path.parent.name],))
 
 
+def _stream(folder: str, source: str, holds_people: bool) -> Stream:
+    return Stream(
+        source=source,
+        name=f"career_relay_{folder}",
+        raw_table=f"career_relay_{folder}",
+        folder=Path("career_relay") / folder,
+        patterns=("*.csv", "*.json", "*.jsonl"),
+        read=_read,
+        write="merge",
+        holds_people=holds_people,
+        key=Key((KEYS[folder],)),
+    )
+
+
 STREAMS = (
-    Stream(
-        source="career_relay",
-        name="career_relay_referrals",
-        raw_table="career_relay_referrals",
-        folder=Path("career_relay/referrals"),
-        patterns=("*.csv", "*.json", "*.jsonl"),
-        read=_read,
-        write="merge",
-        holds_people=True,
-        key=Key((KEYS["referrals"],)),
-    ),
-    Stream(
-        source="career_relay_registrations",
-        name="career_relay_registrations",
-        raw_table="career_relay_registrations",
-        folder=Path("career_relay/registrations"),
-        patterns=("*.csv", "*.json", "*.jsonl"),
-        read=_read,
-        write="merge",
-        holds_people=False,
-        key=Key((KEYS["registrations"],)),
-    ),
+    _stream("referrals", source="career_relay", holds_people=True),  # people referred to us
+    _stream("registrations", source="career_relay_registrations", holds_people=False),  # for referral credits
 )
