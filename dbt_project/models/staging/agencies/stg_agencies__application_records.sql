@@ -1,5 +1,6 @@
 {#- Agency referrals in the canonical application shape (marts.applications): referred, for the job type
     the candidate wants. -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with candidates as (
     select * from {{ ref('stg_agencies__candidates') }}

@@ -1,4 +1,5 @@
 {#- CSV-exported ATS candidacies in the canonical application shape (marts.applications). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with candidates as (
     select * from {{ ref('stg_ats_csv__candidates') }}

@@ -1,4 +1,5 @@
 {#- Candidates from CSV-exporting ATS in the canonical candidate-record shape (int_candidate_records_unioned). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with candidates as (
     select * from {{ ref('stg_ats_csv__candidates') }}

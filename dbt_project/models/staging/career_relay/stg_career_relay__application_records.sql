@@ -1,5 +1,6 @@
 {#- Career Relay referrals in the canonical application shape (marts.applications): referred, for the job
     type the person wants. -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with referrals as (
     select * from {{ ref('stg_career_relay__referrals') }}

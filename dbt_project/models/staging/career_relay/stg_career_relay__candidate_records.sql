@@ -1,5 +1,6 @@
 {#- People referred to us through Career Relay in the canonical candidate-record shape
     (int_candidate_records_unioned). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with referrals as (
     select * from {{ ref('stg_career_relay__referrals') }}

@@ -1,4 +1,5 @@
 {#- Greenhouse values staging nulled: a birth date (custom field) that is not a date or cannot be right. -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with candidates as (
     select * from {{ ref('stg_greenhouse__candidates') }}

@@ -1,5 +1,6 @@
 {#- Indeed Apply applications in the canonical application shape (marts.applications): applied, with no
     outcome (Indeed does not report one). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with applications as (
     select * from {{ ref('stg_indeed__applications') }}

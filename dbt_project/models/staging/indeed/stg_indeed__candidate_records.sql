@@ -1,4 +1,5 @@
 {#- Indeed applicants in the canonical candidate-record shape (int_candidate_records_unioned). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with applications as (
     select * from {{ ref('stg_indeed__applications') }}

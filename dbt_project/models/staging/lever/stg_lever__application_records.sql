@@ -1,4 +1,5 @@
 {#- Lever opportunities (one candidacy each) in the canonical application shape (marts.applications). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with opportunities as (
     select * from {{ ref('stg_lever__opportunities') }}

@@ -1,4 +1,5 @@
 {#- Lever opportunities in the canonical candidate-record shape (int_candidate_records_unioned). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with opportunities as (
     select * from {{ ref('stg_lever__opportunities') }}

@@ -1,4 +1,5 @@
 {#- Sourced prospects in the canonical candidate-record shape (int_candidate_records_unioned). -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with prospects as (
     select * from {{ ref('stg_prospects__prospects') }}

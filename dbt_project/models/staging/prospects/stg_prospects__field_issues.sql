@@ -1,4 +1,5 @@
 {#- Prospect values staging nulled: a found date that is not a date or cannot be right. -#}
+{{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with prospects as (
     select * from {{ ref('stg_prospects__prospects') }}
