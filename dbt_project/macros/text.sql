@@ -62,7 +62,7 @@
 {#- Dates as Japanese sources write them: 1990-04-01, 1990/04/01, 1990.4.1, 19900401, 平成2年4月1日, 平成元年5月1日,
     H2.4.1, h2/4/1, R1/5/1, full-width digits and separators too (１９９０／０４／０１). The one parser of such dates
     in the project (landing does not judge dates): NULL when the text is none of these or not a real calendar
-    date. Unit tests: models/staging/_staging__unit_tests.yml. -#}
+    date. Unit tests: models/staging/agencies/_agencies__unit_tests.yml. -#}
 {% macro parse_jp_date(expr) -%}
     {%- set t = "upper(trim(translate(" ~ fold_width(expr) ~ ", '／', '/')))" -%}
     {%- set ymd = '^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$' -%}
