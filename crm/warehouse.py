@@ -138,6 +138,7 @@ CREATE TABLE IF NOT EXISTS audit.gate_results (
 -- columns added after the first release: older warehouses get them here
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS raw_gate_passed_at TIMESTAMP;
+ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS write_mode VARCHAR;  -- the stream's declared merge | append
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     load_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from connectors.common.landing import land_stream
-from connectors.sources import RAW_TABLES, sendgrid_events
+from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.sendgrid_events.receiver import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -68,7 +68,7 @@ def test_signed_posts_are_saved_and_land_once_even_when_sendgrid_retries(receive
     (saved[0].parent / "webhook_retry.json").write_bytes(BODY)
     with connect(tmp_path / "w.duckdb") as con:
         ensure_schema(con, RAW_TABLES)
-        results = [r for s in sendgrid_events.streams(landing) for r in land_stream(con, s)]
+        results = [r for s in all_streams(landing, ["sendgrid_events"]) for r in land_stream(con, s)]
     assert [r.status for r in results].count("skipped") == 1  # identical body: already loaded
     assert sum(r.records_landed for r in results) == len(json.loads(BODY))
 
