@@ -13,7 +13,7 @@ DEMO_SEED ?= 42
 LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test lint format install demo docs docs-serve server worker deploy run-deployment bench bench-dedupe clean
+.PHONY: run test lint format install demo docs docs-serve site server worker deploy run-deployment bench bench-dedupe clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ docs: $(STAMP)  ## dbt docs generate against the warehouse (run `make run` first
 
 docs-serve: docs  ## the dbt docs on http://127.0.0.1:8080
 	$(BIN)/python -m crm.dbt_runner --warehouse $(WAREHOUSE) docs serve --host 127.0.0.1 --port 8080
+
+site: $(STAMP)  ## the KPI report, dbt docs and Data Docs over http on 127.0.0.1:8090 (links in the Prefect UI point here)
+	$(BIN)/python -m crm.site --warehouse $(WAREHOUSE) --port $${SITE_PORT:-8090}
 
 PREFECT_PORT ?= 4200
 PREFECT_LOCAL_API := http://127.0.0.1:$(PREFECT_PORT)/api
