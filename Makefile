@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' \
 		|| { echo "error: $(VENV) is not Python 3.11: remove it and set PYTHON=/path/to/python3.11"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	@echo "installing the locked dependencies into $(VENV) (first time: about a minute)"
+	$(BIN)/uv pip install --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 

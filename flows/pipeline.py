@@ -12,11 +12,13 @@ from datetime import date
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
+from crm.runs import nothing_new, record_completed
 from crm.summary import RunSummary, failed_run_markdown, read_warehouse_counts
 from crm.warehouse import resolve
 from flows.build import build_warehouse
-from flows.defaults import send_defaults
+from flows.defaults import send_defaults, today_in_tokyo
 from flows.engagement import sync_engagement_events
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
@@ -77,6 +79,7 @@ def pipeline(
         markdown=summary.markdown(),
         description="Records per source, candidates, gates, messages",
     )
+    record_completed(warehouse, as_of, send_mode, summary.text(), str(flow_run.get_id() or "") or None)
     logger.info(
         "pipeline done: %s candidates, %s nurture messages %s",
         f"{summary.warehouse.get('candidates', 0):,}",
@@ -114,7 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--as-of", type=date.fromisoformat, default=None, help="run date (default: today in Asia/Tokyo)"
     )
+    parser.add_argument("--force", action="store_true", help="run every step even when nothing is new")
     args = parser.parse_args(argv)
+    if not args.force and (
+        last := nothing_new(args.landing, args.warehouse, args.as_of or today_in_tokyo(), args.send_mode)
+    ):
+        print(
+            f"Nothing new since {last.finished_at:%Y-%m-%d %H:%M} UTC: no new file in {resolve(args.landing)}, "
+            "and the warehouse, the ledgers and the dbt project are as that run left them; nothing was built or "
+            "sent again (--force runs every step anyway). That run's summary:\n"
+        )
+        print(last.summary)
+        return 0
     try:
         summary = pipeline(
             landing=args.landing,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -102,7 +103,7 @@ def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(operator_week):
     assert fixed.result().send.messages > 0
 
 
-def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week, mail_send_schema):
+def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week, mail_send_schema, capsys):
     landing_copy, tmp_path, state = operator_week.landing, operator_week.tmp_path, operator_week.fixed
     assert state.is_completed(), state.message
     summary = state.result()
@@ -217,6 +218,25 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week,
         ).fetchone()
     assert credits == (len(tokens), len(tokens) + 1, 1, False)
     assert f"credits: {len(tokens)} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
+
+    # nothing new since: the command answers in seconds, builds and sends nothing
+    started = time.monotonic()
+    code = pipeline_cli(
+        [
+            "--landing",
+            str(landing_copy),
+            "--warehouse",
+            str(warehouse),
+            "--outbox",
+            str(tmp_path / "outbox"),
+            "--as-of",
+            AS_OF.isoformat(),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("Nothing new since") and "Candidates after merging" in out
+    assert time.monotonic() - started < 15
+    assert len(outbox_bodies(tmp_path)) == len(bodies)
 
 
 def published_by_prefect() -> str:
