@@ -110,6 +110,15 @@ CREATE TABLE IF NOT EXISTS audit.erased_identifiers (
     reference     VARCHAR NOT NULL,
     PRIMARY KEY (kind, value_sha256)
 );
+-- every dbt build of this warehouse: what it selected and whether it finished, so a flow can tell whether
+-- data landed since the last build that covered it
+CREATE TABLE IF NOT EXISTS audit.dbt_builds (
+    finished_at  TIMESTAMP NOT NULL,
+    command      VARCHAR NOT NULL,
+    selection    VARCHAR NOT NULL,
+    success      BOOLEAN NOT NULL,
+    invocation_id VARCHAR
+);
 -- in-doubt SendGrid batches an operator released after checking SendGrid did not deliver them
 CREATE TABLE IF NOT EXISTS audit.in_doubt_releases (
     batch_id     VARCHAR NOT NULL,
