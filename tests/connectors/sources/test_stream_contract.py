@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from connectors.common.landing import FILE_ROW
 from connectors.sources import CANDIDATE_RAW_TABLES, DECLARED_STREAMS, PACKAGES, RAW_TABLES
 from connectors.sources.registry import CANONICAL_MODELS, DBT_PROJECT_DIR, declared_sources
 
@@ -83,7 +84,7 @@ def test_every_stream_lands_in_a_raw_table_its_staging_folder_declares(stream):
 def test_every_connector_readme_states_the_keys_and_the_write_mode(stream):
     package = next(p for p, streams in DECLARED_STREAMS.items() if stream in streams)
     readme = (SOURCES_DIR / package / "README.md").read_text(encoding="utf-8")
-    for field in stream.key.fields or ("<file>#<row>",):
+    for field in stream.key.fields or (FILE_ROW.description,):
         assert f"`{field}`" in readme, f"{package}/README.md does not name the key {field}"
     words = " ".join(readme.replace("*", "").lower().split())
     assert f"write mode {stream.write}" in words, f"{package}/README.md: say 'Write mode {stream.write}'"
