@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 import pytest
@@ -97,6 +97,16 @@ def test_every_connector_readme_states_the_keys_and_the_write_mode(stream):
         assert f"`{field}`" in readme, f"{package}/README.md does not name the key {field}"
     words = " ".join(readme.replace("*", "").lower().split())
     assert f"write mode {stream.write}" in words, f"{package}/README.md: say 'Write mode {stream.write}'"
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_every_connector_readme_states_its_file_names_and_what_a_bad_field_does(stream):
+    package = next(p for p, streams in DECLARED_STREAMS.items() if stream in streams)
+    readme = (SOURCES_DIR / package / "README.md").read_text(encoding="utf-8")
+    for pattern in stream.patterns:
+        assert PurePosixPath(pattern).name in readme, f"{package}/README.md does not name its files {pattern}"
+    assert "marts.field_issues" in readme, f"{package}/README.md: say what happens to a bad field"
+    assert "unrecognised" in readme, f"{package}/README.md: say what happens to a file it does not read"
 
 
 # ---- the landing contract, run over every stream (issue 16) --------------------------------------------------
