@@ -187,7 +187,7 @@ def csv_rows(
             return
         width = len(headers)
         row_number = 1
-        for row in reader:
+        for row in _rows(reader):
             row_number += 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
@@ -204,6 +204,22 @@ def csv_rows(
                 yield Item(row_number, text=_printable(text), error=f"row {row_number}: {bad}")
                 continue
             yield Item(row_number, record=dict(zip(headers, row)))
+
+
+def _rows(reader) -> Iterator[list[str]]:
+    """The csv reader's rows after the header; a file it cannot follow (a quoted field never closed that
+    swallows the rest, a field over the csv module's limit) is unreadable as a whole, named by the row, never
+    quoted."""
+    number = 1
+    try:
+        for row in reader:
+            number += 1
+            yield row
+    except csv.Error as exc:
+        raise Unreadable(
+            f"cannot be read as CSV from row {number + 1} ({type(exc).__name__}: a quote never closed, or a field "
+            "longer than 128 KB): export it again"
+        ) from None
 
 
 def _checked_headers(

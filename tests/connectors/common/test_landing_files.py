@@ -454,3 +454,13 @@ def test_duplicated_header_names_quarantine_the_file_with_the_names(tmp_path):
     mapped_result = results["list.csv"]
     assert mapped_result.status == "rejected" and "mapping.json" in mapped_result.reasons[0]
     assert "Mail" in mapped_result.reasons[0]
+
+
+def test_a_csv_the_reader_cannot_follow_is_quarantined_whole_without_its_rows(tmp_path):
+    landing = tmp_path / "landing"
+    folder = agency(landing)
+    huge = "x" * 200_000  # over the csv module's field limit
+    (folder / "huge.csv").write_text(agency_csv([("H1", "山田", "太郎", PERSON[2]), ("H2", huge, "花子", "c@d.jp")]))
+    [result] = land_all(landing, tmp_path / "w.duckdb")
+    assert (result.status, result.records_landed, result.records_quarantined) == ("loaded", 0, 1)
+    assert "huge.csv" in result.reasons[0] and "row 3" in result.reasons[0] and PERSON[2] not in result.reasons[0]
