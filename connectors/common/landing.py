@@ -614,7 +614,12 @@ def land_file(con: duckdb.DuckDBPyConnection, stream: Stream, path: Path, run_id
     if not stat.S_ISREG(info.st_mode):
         return outcome("refused", f"{name}: not a regular file: it is never opened; only plain files land")
     before = _identity(info)
-    sha = file_sha256(path)
+    try:
+        sha = file_sha256(path)
+    except OSError as problem:  # unreadable (permissions), or swapped for a link since it was listed
+        return outcome(
+            "failed", f"{name}: cannot be opened ({type(problem).__name__}): check its permissions; it is tried again"
+        )
     earlier = scalar(
         con,
         "SELECT file FROM audit.loads WHERE stream = ? AND file_sha256 = ? AND status = 'loaded' LIMIT 1",
