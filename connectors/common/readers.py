@@ -297,10 +297,16 @@ XLSX_MAX_MB_SETTING = "CRM_XLSX_MAX_MB"
 
 def xlsx_limits() -> tuple[float, float]:
     """(times its size, megabytes): how far a workbook's XML may expand, whichever is smaller."""
-    return (
-        float(os.environ.get(XLSX_MAX_EXPANSION_SETTING) or 50),
-        float(os.environ.get(XLSX_MAX_MB_SETTING) or 200),
-    )
+    limits = []
+    for setting, default in ((XLSX_MAX_EXPANSION_SETTING, 50.0), (XLSX_MAX_MB_SETTING, 200.0)):
+        raw = (os.environ.get(setting) or "").strip()
+        try:
+            limits.append(float(raw) if raw else default)
+        except ValueError:
+            raise Rejected(
+                f"{setting}={raw!r} is not a number: set it to a number, or unset it ({default:g})"
+            ) from None
+    return limits[0], limits[1]
 
 
 def _xlsx_expansion_problem(path: Path) -> str | None:
