@@ -59,7 +59,7 @@ def report_landing(logger: logging.Logger | logging.LoggerAdapter, stream_name: 
             logger.warning("refused: %s", result.message)
         elif result.status == "waiting":
             logger.info("waiting: %s", result.message)
-        if result.message.startswith("left in the landing folder") or "; left in the landing folder" in result.message:
+        if "left in the landing folder" in result.message:
             logger.warning("not archived: %s", result.message)
 
 
