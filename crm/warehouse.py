@@ -148,6 +148,21 @@ CREATE TABLE IF NOT EXISTS audit.gate_results (
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS raw_gate_passed_at TIMESTAMP;
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS write_mode VARCHAR;  -- the stream's declared merge | append
+-- files under a source folder that did not land (connectors/common/landing.py, survey): a name no stream
+-- reads (unrecognised), a symbolic link or special file (refused), a file still being written (waiting);
+-- one row per file and kind, counted each run it is seen. Files that landed, were skipped or rejected are
+-- in audit.loads.
+CREATE TABLE IF NOT EXISTS audit.unlanded_files (
+    file          VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    source        VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL,
+    first_seen_at TIMESTAMP NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL,
+    times_seen    BIGINT NOT NULL,
+    run_id        VARCHAR,
+    PRIMARY KEY (file, kind)
+);
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     load_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,

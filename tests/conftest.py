@@ -20,6 +20,7 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.3"
 os.environ.pop("PREFECT_API_URL", None)
 os.environ["CRM_GX_ROOT"] = str(Path(_PREFECT_HOME) / "gx_project")
+os.environ.setdefault("CRM_LANDING_STABLE_SECONDS", "0")  # files written by a test land at once (default 60 s)
 
 import pytest  # noqa: E402
 

@@ -2,7 +2,8 @@
 
 The packages, their order and their staging folders are declared once, in dbt_project.yml (vars.sources,
 read by `registry`); the raw-table lists below are derived from the stream declarations.
-`all_streams(landing)` lists every stream found under a landing folder.
+`all_streams(landing)` lists every stream found under a landing folder; `unlanded_files(landing)` every
+file under the source folders that no stream reads (unrecognised, refused or still being written).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from importlib import import_module
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import FileNotice, Stream, survey
 
 from .registry import declared_sources
 
@@ -40,3 +41,11 @@ def all_streams(landing: Path, packages: Iterable[str] | None = None) -> list[St
         for declared in DECLARED_STREAMS[package]
         for located in declared.located(Path(landing))
     ]
+
+
+def unlanded_files(landing: Path) -> list[FileNotice]:
+    """Every file under the source folders that no declared stream reads, with the reason: names no stream
+    of the folder reads, files outside any source folder, links and special files, partial uploads."""
+    landing = Path(landing)
+    declared = [stream for package in PACKAGES for stream in DECLARED_STREAMS[package]]
+    return survey(landing, declared, all_streams(landing))

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.common.landing import FILE_ROW, Item, Key, Stream
+from connectors.common.landing import FILE_ROW, Item, Key, Rejected, Stream, display
 from connectors.common.readers import csv_rows
 from connectors.sources.registry import agency_files, agency_headers
 
@@ -31,10 +31,13 @@ def _mapping(folder: Path) -> dict[str, str] | None:
 def _read(path: Path) -> Iterator[Item]:
     try:
         mapping = _mapping(path.parent)
-    except (json.JSONDecodeError, AttributeError) as exc:
-        yield Item(0, error=f"{path.parent.name}/{MAPPING_FILE} is not a JSON object with a 'columns' object: {exc}")
-        return
-    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping)
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError) as exc:
+        # a setting: the file lands once mapping.json is fixed
+        raise Rejected(
+            f"{display(path.parent.name)}/{MAPPING_FILE} is not a JSON object with a 'columns' object "
+            f'({type(exc).__name__}): fix it, e.g. {{"columns": {{"氏名(姓)": "姓漢字"}}}}'
+        ) from None
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, mapping_file=MAPPING_FILE)
 
 
 STREAMS = (
@@ -45,9 +48,11 @@ STREAMS = (
         folder=Path("agencies/*"),
         patterns=("*.csv", "*.tsv", "*.txt", "*.xlsx"),
         read=_read,
+        settings_files=(MAPPING_FILE,),
         write="merge",
         holds_people=True,
-        # the file's own record id when it has one, else the row's place in its file
+        # the file's own record id when it has one, else the row's place in that file's content: two monthly
+        # files with one name are two sets of people, and only a record id lets a re-sent row update a person
         key=Key(RECORD_ID_COLUMNS, FILE_ROW),
     ),
 )

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.common.landing import Item, Key, Stream
+from connectors.common.landing import Item, Key, Rejected, Stream, display
 from connectors.common.readers import csv_rows
 
 MAPPING_FILE = "mapping.json"
@@ -37,31 +37,33 @@ NAME_COLUMNS = ("full_name", "family_name")
 
 def _mapping(folder: Path) -> dict[str, str]:
     path = folder / MAPPING_FILE
+    name = display(folder.name)
     if not path.exists():
         raise ValueError(
-            f"{folder.name}/{MAPPING_FILE} is missing: map this ATS's headers to "
+            f"{name}/{MAPPING_FILE} is missing: map this ATS's headers to "
             f"{', '.join(CANONICAL)} (see connectors/sources/ats_csv/README.md)"
         )
     columns = json.loads(path.read_text(encoding="utf-8")).get("columns")
     if not isinstance(columns, dict):
-        raise ValueError(f'{folder.name}/{MAPPING_FILE} needs a \'columns\' object: {{"their header": "our column"}}')
+        raise ValueError(f'{name}/{MAPPING_FILE} needs a \'columns\' object: {{"their header": "our column"}}')
     unknown = sorted(set(columns.values()) - set(CANONICAL))
     if unknown:
         raise ValueError(
-            f"{folder.name}/{MAPPING_FILE} maps to unknown columns {', '.join(unknown)}; use {', '.join(CANONICAL)}"
+            f"{name}/{MAPPING_FILE} maps to unknown columns {', '.join(unknown)}; use {', '.join(CANONICAL)}"
         )
     if "record_id" not in columns.values():
-        raise ValueError(f"{folder.name}/{MAPPING_FILE} must map one header to record_id (the ATS's candidate id)")
+        raise ValueError(f"{name}/{MAPPING_FILE} must map one header to record_id (the ATS's candidate id)")
     return {str(k).strip(): v for k, v in columns.items()}
 
 
 def _read(path: Path) -> Iterator[Item]:
     try:
         mapping = _mapping(path.parent)
-    except (ValueError, json.JSONDecodeError) as exc:
-        yield Item(0, error=str(exc))
-        return
-    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping)
+    except json.JSONDecodeError as exc:
+        raise Rejected(f"{display(path.parent.name)}/{MAPPING_FILE} is not valid JSON ({exc.msg}): fix it") from None
+    except ValueError as exc:  # a setting: the file lands once mapping.json is right
+        raise Rejected(str(exc)) from None
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, mapping_file=MAPPING_FILE)
 
 
 STREAMS = (
@@ -72,6 +74,7 @@ STREAMS = (
         folder=Path("ats/csv/*"),
         patterns=("*.csv", "*.tsv", "*.xlsx"),
         read=_read,
+        settings_files=(MAPPING_FILE,),
         write="merge",
         holds_people=True,
         key=Key(("record_id",)),  # the ATS's candidate id: the column mapping.json maps to record_id

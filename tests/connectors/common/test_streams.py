@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.common.landing import FILE_ROW, Fallback, Key, Stream, land_stream
+from connectors.common.landing import FILE_ROW, Fallback, Key, SourceFile, Stream, file_sha256, land_stream
 from connectors.common.readers import csv_rows, json_document
 from connectors.sources import RAW_TABLES, all_streams
 from crm.warehouse import connect, ensure_schema
@@ -53,7 +53,9 @@ def test_key_fields_are_read_in_order_then_the_fallback():
     assert key.read({"管理番号": " A1 ", "record_id": "R1"}, path, 2) == "A1"
     assert key.read({"管理番号": "  ", "record_id": "R1"}, path, 2) == "R1"
     assert key.read({"name": "x"}, path, 7) == "list.csv#7"
-    assert key.describe() == "管理番号, else record_id, else <file>#<row>"
+    # landing passes the file's content hash: two files with one name are two sets of rows
+    assert key.read({"name": "x"}, SourceFile(path, "ab12" * 16), 7) == "list.csv@ab12ab12ab12#7"
+    assert key.describe() == "管理番号, else record_id, else <file>@<content>#<row>"
     nested = Key(("identifier.value", "identifier"))
     assert nested.read({"identifier": {"value": 12}}, path, 1) == "12"
     assert nested.read({"identifier": "JOB-1"}, path, 1) == "JOB-1"
@@ -69,7 +71,7 @@ def test_key_fields_are_read_in_order_then_the_fallback():
 
 def test_an_append_stream_without_a_key_is_keyed_by_file_and_row():
     stream = declare(write="append", key=None, read=csv_rows)
-    assert stream.key.describe() == "<file>#<row>"
+    assert stream.key.describe() == "<file>@<content>#<row>"
 
 
 def test_a_subfolder_stream_is_one_stream_per_folder(tmp_path):
@@ -88,7 +90,7 @@ def test_a_subfolder_stream_is_one_stream_per_folder(tmp_path):
 
 def test_the_loader_enforces_the_declarations(tmp_path):
     """A merge stream's record without its key is quarantined naming the declared key; an append stream
-    without a key lands every line keyed by <file>#<row>; each load records the stream's write mode."""
+    without a key lands every line keyed by <file>@<content>#<row>; each load records the stream's write mode."""
     landing = tmp_path / "landing"
     (landing / "jobs").mkdir(parents=True)
     (landing / "jobs" / "postings.json").write_text(
@@ -108,7 +110,8 @@ def test_the_loader_enforces_the_declarations(tmp_path):
         modes = dict(con.execute("select stream, write_mode from audit.loads").fetchall())
     assert (results["job_postings"].records_landed, results["job_postings"].records_quarantined) == (1, 1)
     assert reasons == ["postings.json, record 2: no key: the record has no identifier.value, else identifier"]
-    assert attendance_keys == ["event.csv#2", "event.csv#3"]
+    content = file_sha256(landing / "engagement" / "attendance" / "event.csv")[:12]
+    assert attendance_keys == [f"event.csv@{content}#2", f"event.csv@{content}#3"]
     assert modes == {"job_postings": "merge", "event_attendance": "append"}
     assert (results["job_postings"].write_mode, results["event_attendance"].write_mode) == ("merge", "append")
 
