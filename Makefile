@@ -32,8 +32,10 @@ $(LANDING)/truth.csv: | $(STAMP)
 
 demo: $(LANDING)/truth.csv
 
+# the demo generator writes whole files (beside the target, renamed at the end) before the run starts, so the
+# landing settle time (CRM_LANDING_STABLE_SECONDS, for files still arriving over SFTP/SMB) is not needed here
 run: $(STAMP) $(LANDING)/truth.csv
-	$(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
+	CRM_LANDING_STABLE_SECONDS=$${CRM_LANDING_STABLE_SECONDS:-0} $(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
