@@ -100,7 +100,10 @@ def warehouse_copy(built_warehouse, tmp_path) -> Path:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API marks an asyncio loop as running in the main thread for
+# as long as it is started, and Prefect then hands every later flow call, block save and client call back as
+# an un-awaited coroutine (CI ran the tests in one process and failed five of them that way).
+@pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
         if os.environ.get("CI"):
@@ -123,6 +126,16 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_event_loop_left_running(request):
+    """Fail with the cause, not with "'coroutine' object has no attribute", if a loop leaks into a test."""
+    import asyncio
+
+    if "browser" not in request.fixturenames and asyncio._get_running_loop() is not None:
+        pytest.fail("an asyncio loop is still running in the main thread (a session-wide Playwright?)")
+    yield
 
 
 @pytest.fixture(scope="session")
