@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from crm.dbt_runner import run_dbt
 from crm.gates import run_gate
 from crm.warehouse import connect
 from flows.send import send_nurture, send_rejections_and_referrals
@@ -349,3 +351,62 @@ def test_the_rejection_and_referral_flow_sends_the_gated_batches(warehouse_copy,
     assert result.rejections.messages == mails > 0 and result.referrals.provided == referrals
     bodies = [p for p in (tmp_path / "outbox" / "rejection").glob("*.json")]
     assert bodies and all("career_relay_url" in p.read_text() for p in bodies)
+
+
+def _land_sendgrid_events(warehouse: Path, *events: dict) -> None:
+    """SendGrid events as the Event Webhook landing writes them (raw, not yet built into any model)."""
+    with connect(warehouse) as con:
+        for n, event in enumerate(events):
+            event_id = f"seeded-{event['event']}-{n}-{event['timestamp']}"
+            con.execute(
+                "insert into raw.sendgrid_events values ('L-seeded', 'sendgrid', 'seeded.json', ?, now(), ?, ?)",
+                [n, event_id, json.dumps({**event, "sg_event_id": event_id})],
+            )
+
+
+def _epoch(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+
+
+def test_one_rule_decides_who_may_be_mailed_in_the_batch_mart_and_in_the_gate(warehouse_copy):
+    """ "May be mailed" is one rule: a group resubscribe after a group unsubscribe blocks nobody, and a
+    `dropped` event without a suppressing reason is no suppression, for the batch mart and the gate alike;
+    a bounce landed after the last build blocks the send at once, and the failure names the candidate id
+    and the rule, never the address."""
+    with connect(warehouse_copy, read_only=True) as con:
+        (resubscribed, resubscribed_email), (dropped, dropped_email), (bounced, bounced_email) = con.execute(
+            "select candidate_id, email from marts.nurture_batch order by candidate_id limit 3"
+        ).fetchall()
+    _land_sendgrid_events(
+        warehouse_copy,
+        {
+            "event": "group_unsubscribe",
+            "email": resubscribed_email,
+            "timestamp": _epoch("2026-10-01"),
+            "asm_group_id": 1,
+        },
+        {
+            "event": "group_resubscribe",
+            "email": resubscribed_email,
+            "timestamp": _epoch("2026-10-05"),
+            "asm_group_id": 1,
+        },
+        {"event": "dropped", "email": dropped_email, "timestamp": _epoch("2026-10-01"), "reason": "Unknown reason"},
+    )
+    run_dbt(["build", "--select", "stg_sendgrid__events+", "--exclude", "test_type:unit"], warehouse_copy, AS_OF)
+    with connect(warehouse_copy, read_only=True) as con:
+        batch = {row[0] for row in con.execute("select candidate_id from marts.nurture_batch").fetchall()}
+    assert {resubscribed, dropped} <= batch, "the mart must keep a resubscribed address and a bare drop"
+    report, failures = blocking_failures(warehouse_copy, "nurture")
+    assert failures == [], report.failure_message()
+
+    # a bounce (SendGrid drops mail to a bounced address) lands after the build: no rebuild before the send
+    _land_sendgrid_events(
+        warehouse_copy,
+        {"event": "dropped", "email": bounced_email, "timestamp": _epoch("2026-11-20"), "reason": "Bounced Address"},
+    )
+    report, failures = blocking_failures(warehouse_copy, "nurture")
+    assert failures == [("nurture_batch", "is_suppressed")]
+    message = report.failure_message()
+    assert bounced in message and resubscribed not in message and dropped not in message
+    assert "@" not in message and "True" not in message
