@@ -48,3 +48,9 @@
 {% macro bigquery__try_cast_as(expr, type) -%}
     safe_cast({{ expr }} as {{ type }})
 {%- endmacro %}
+
+{#- When this dbt invocation started (UTC), as a timestamp: the "build" that incremental history models
+    stamp their new rows with. -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}

@@ -2,25 +2,29 @@
     When two people merge, the younger id is retired and maps to the surviving one ('merged'); when a
     person is split (a cannot_link decision, a corrected record), some records move to a new id while the
     old id lives on ('split'). Anything keyed by an old candidate_id (a CRM note, an export) can be
-    followed to today's id through this table. -#}
+    followed to today's id through this table. Read from candidate_crosswalk_versions: a move is a record's
+    version followed directly by a version with another candidate. -#}
 
 with versions as (
-    select record_key, candidate_id, dbt_valid_from, dbt_valid_to
-    from {{ ref('candidate_crosswalk_snapshot') }}
+    select
+        record_key,
+        candidate_id,
+        valid_from,
+        lag(candidate_id) over (partition by record_key order by valid_from) as previous_candidate_id
+    from {{ ref('candidate_crosswalk_versions') }}
 ),
 
 moves as (
     select
-        old.candidate_id as old_candidate_id,
-        new.candidate_id as new_candidate_id,
-        new.dbt_valid_from as changed_at,
+        previous_candidate_id as old_candidate_id,
+        candidate_id as new_candidate_id,
+        valid_from as changed_at,
         count(*) as records_moved
-    from versions as old
-    inner join versions as new
-        on new.record_key = old.record_key
-       and new.dbt_valid_from = old.dbt_valid_to
-    where old.candidate_id <> new.candidate_id
-    group by old.candidate_id, new.candidate_id, new.dbt_valid_from
+    from versions
+    where previous_candidate_id is not null
+      and candidate_id is not null
+      and previous_candidate_id <> candidate_id
+    group by previous_candidate_id, candidate_id, valid_from
 ),
 
 current_ids as (

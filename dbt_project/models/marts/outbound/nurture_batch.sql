@@ -1,20 +1,20 @@
 {#- The nurture mail about to go out: this month's campaign per segment, for everyone in the audience who
-    has not had it yet and has had no mail within the frequency cap. The send step sends exactly these
-    rows, after the quality gate has checked them. -#}
+    has not had it yet and has had no mail within the frequency cap (the nurture rules of
+    macros/outbound/may_be_mailed.sql). The send step sends exactly these rows, after the send gate has
+    checked them against the same rules (nurture_batch_checks). -#}
 {%- set period = var('as_of_date')[:7] -%}
-{%- set cap_days = var('nurture_frequency_cap_days') | int -%}
 
 with audience as (
     select * from {{ ref('nurture_audience') }}
 ),
 
-sends as (
-    select * from {{ ref('stg_outbox__sends') }}
+candidates as (
+    select * from {{ ref('candidates') }}
 ),
 
 last_mail as (
     select candidate_id, max(recorded_at) as last_mailed_at
-    from sends
+    from {{ ref('stg_outbox__sends') }}
     group by candidate_id
 ),
 
@@ -33,10 +33,5 @@ planned as (
 
 select planned.*
 from planned
-where not exists (
-        select 1 from sends
-        where sends.candidate_id = planned.candidate_id
-          and sends.campaign_id = planned.campaign_id
-          and sends.step = planned.step)
-  and (planned.last_mailed_at is null
-       or planned.last_mailed_at < {{ dbt.dateadd('day', -cap_days, "cast('" ~ var('as_of_date') ~ "' as timestamp)") }})
+inner join candidates on candidates.candidate_id = planned.candidate_id
+where {{ rules_hold('nurture', 'planned', 'candidates') }}
