@@ -55,7 +55,9 @@ def dbt_warnings(warehouse: str, artifact: str, invocation_id: str | None = None
     warned = []
     for node in results.get("results", []):
         if node.get("status") == "warn":
-            name = node.get("unique_id", "").split(".")[-1]
+            kind, _, *parts = node.get("unique_id", "").split(".")
+            # test.<project>.<name>.<hash>, source.<project>.<source>.<table>, model.<project>.<name>
+            name = parts[0] if kind == "test" else ".".join(parts)
             if artifact == "sources.json":
                 age = node.get("max_loaded_at_time_ago_in_s")
                 detail = f"newest landing {age / 86400:.0f} days ago" if age is not None else "stale"
