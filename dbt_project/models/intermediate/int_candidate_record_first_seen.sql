@@ -10,7 +10,8 @@ with records as (
     select distinct record_key from {{ ref('int_candidate_records_unioned') }}
 )
 
-{%- set legacy = load_relation(source('legacy', 'candidate_crosswalk_snapshot')) if execute and not is_incremental() else none %}
+{%- set legacy = load_relation(source('legacy', 'candidate_crosswalk_snapshot'))
+    if execute and not is_incremental() else none %}
 {%- if legacy is not none %},
 
 legacy as (

@@ -6,10 +6,14 @@
     legacy.candidate_crosswalk_snapshot), when that table is there. -#}
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}
 
-{%- set legacy = load_relation(source('legacy', 'candidate_crosswalk_snapshot')) if execute and not is_incremental() else none %}
+{%- set legacy = load_relation(source('legacy', 'candidate_crosswalk_snapshot'))
+    if execute and not is_incremental() else none %}
 
 with current_assignment as (
-    select record_key, candidate_id from {{ ref('candidate_crosswalk') }}
+    select
+        record_key,
+        candidate_id
+    from {{ ref('candidate_crosswalk') }}
 ),
 
 {% if is_incremental() %}
@@ -31,13 +35,18 @@ earlier as (
 ),
 {% else %}
 earlier as (
-    select cast(null as varchar) as record_key, cast(null as varchar) as candidate_id, cast(null as timestamp) as valid_from
+    select
+        cast(null as varchar) as record_key,
+        cast(null as varchar) as candidate_id,
+        cast(null as timestamp) as valid_from
     where 1 = 0
 ),
 {% endif %}
 
 latest as (
-    select record_key, candidate_id
+    select
+        record_key,
+        candidate_id
     from (
         select
             record_key,
@@ -49,21 +58,31 @@ latest as (
 ),
 
 changes as (
-    select current_assignment.record_key, current_assignment.candidate_id
+    select
+        current_assignment.record_key,
+        current_assignment.candidate_id
     from current_assignment
     left join latest on latest.record_key = current_assignment.record_key
     where latest.record_key is null or latest.candidate_id is null
-       or latest.candidate_id <> current_assignment.candidate_id
+        or latest.candidate_id <> current_assignment.candidate_id
     union all
-    select latest.record_key, cast(null as varchar) as candidate_id
+    select
+        latest.record_key,
+        cast(null as varchar) as candidate_id
     from latest
     where latest.candidate_id is not null
-      and not exists (select 1 from current_assignment where current_assignment.record_key = latest.record_key)
+        and not exists (
+            select 1 from current_assignment
+            where current_assignment.record_key = latest.record_key
+        )
 )
 
 {% if legacy is not none and not is_incremental() %}
 select record_key, candidate_id, valid_from from earlier
 union all
 {% endif %}
-select record_key, candidate_id, {{ build_started_at() }} as valid_from
+select
+    record_key,
+    candidate_id,
+    {{ build_started_at() }} as valid_from
 from changes

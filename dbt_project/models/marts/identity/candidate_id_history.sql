@@ -22,8 +22,8 @@ moves as (
         count(*) as records_moved
     from versions
     where previous_candidate_id is not null
-      and candidate_id is not null
-      and previous_candidate_id <> candidate_id
+        and candidate_id is not null
+        and previous_candidate_id <> candidate_id
     group by previous_candidate_id, candidate_id, valid_from
 ),
 

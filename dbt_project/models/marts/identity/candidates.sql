@@ -8,7 +8,9 @@
     Each field's `*_source` column names the source record (`source:source_record_id`) it came from. -#}
 
 with records as (
-    select unioned.*, clustered.candidate_id
+    select
+        unioned.*,
+        clustered.candidate_id
     from {{ ref('int_candidate_records_unioned') }} as unioned
     inner join {{ ref('int_candidate_records_clustered') }} as clustered
         on clustered.record_key = unioned.record_key
@@ -18,7 +20,8 @@ job_families as (
     select * from {{ ref('job_type_families') }}
 ),
 
-{%- set by_completeness = "case when family_name is not null and given_name is not null then 0 else 1 end, source_trust_rank, record_date desc, record_key" %}
+{%- set by_completeness = "case when family_name is not null and given_name is not null then 0 else 1 end, "
+    ~ "source_trust_rank, record_date desc, record_key" %}
 {%- set by_trust = "source_trust_rank, record_date desc, record_key" %}
 {%- set by_recency = "record_date desc, source_trust_rank, record_key" %}
 
@@ -27,30 +30,46 @@ survivors as (
         candidate_id,
         {{ latest_value('family_name', 'candidate_id', by_completeness) }} as family_name,
         -- the given name comes from the same record as the family name ('' marks "that record had none")
-        nullif({{ latest_value("case when family_name is not null then coalesce(given_name, '') end", 'candidate_id', by_completeness) }}, '') as given_name,
-        {{ latest_value("case when family_name is not null then record_key end", 'candidate_id', by_completeness) }} as name_source,
+        nullif(
+            {{ latest_value(
+                "case when family_name is not null then coalesce(given_name, '') end", 'candidate_id', by_completeness
+            ) }},
+            ''
+        )
+            as given_name,
+        {{ latest_value("case when family_name is not null then record_key end", 'candidate_id', by_completeness) }}
+            as name_source,
         {{ latest_value('family_name_kana', 'candidate_id', by_completeness) }} as family_name_kana,
         {{ latest_value('given_name_kana', 'candidate_id', by_completeness) }} as given_name_kana,
-        {{ latest_value("case when family_name_kana is not null then record_key end", 'candidate_id', by_completeness) }} as name_kana_source,
+        {{ latest_value(
+            "case when family_name_kana is not null then record_key end", 'candidate_id', by_completeness
+        ) }} as name_kana_source,
         {{ latest_value('birth_date', 'candidate_id', by_trust) }} as birth_date,
-        {{ latest_value("case when birth_date is not null then record_key end", 'candidate_id', by_trust) }} as birth_date_source,
+        {{ latest_value("case when birth_date is not null then record_key end", 'candidate_id', by_trust) }}
+            as birth_date_source,
         {{ latest_value('gender', 'candidate_id', by_trust) }} as gender,
         {{ latest_value('email', 'candidate_id', by_recency) }} as email,
-        {{ latest_value("case when email is not null then record_key end", 'candidate_id', by_recency) }} as email_source,
+        {{ latest_value("case when email is not null then record_key end", 'candidate_id', by_recency) }}
+            as email_source,
         {{ latest_value('phone', 'candidate_id', by_recency) }} as phone,
-        {{ latest_value("case when phone is not null then record_key end", 'candidate_id', by_recency) }} as phone_source,
+        {{ latest_value("case when phone is not null then record_key end", 'candidate_id', by_recency) }}
+            as phone_source,
         {{ latest_value('prefecture', 'candidate_id', by_recency) }} as prefecture,
-        {{ latest_value("case when prefecture is not null then record_key end", 'candidate_id', by_recency) }} as prefecture_source,
+        {{ latest_value("case when prefecture is not null then record_key end", 'candidate_id', by_recency) }}
+            as prefecture_source,
         {{ latest_value('desired_job_type', 'candidate_id', by_recency) }} as desired_job_type,
-        {{ latest_value("case when desired_job_type is not null then record_key end", 'candidate_id', by_recency) }} as desired_job_type_source,
+        {{ latest_value("case when desired_job_type is not null then record_key end", 'candidate_id', by_recency) }}
+            as desired_job_type_source,
         {{ latest_value('years_experience', 'candidate_id', by_recency) }} as years_experience,
         {{ latest_value('skills', 'candidate_id', by_recency) }} as skills,
-        {{ latest_value("case when skills is not null then record_key end", 'candidate_id', by_recency) }} as skills_source,
+        {{ latest_value("case when skills is not null then record_key end", 'candidate_id', by_recency) }}
+            as skills_source,
         {{ latest_value('is_marketing_opt_in', 'candidate_id', by_recency) }} as is_marketing_opt_in,
         {{ latest_value("case when is_marketing_opt_in is not null then source end", 'candidate_id', by_recency) }}
             as marketing_consent_source,
-        {{ latest_value("case when is_marketing_opt_in is not null then marketing_opt_in_date end", 'candidate_id', by_recency) }}
-            as marketing_consent_date,
+        {{ latest_value(
+            "case when is_marketing_opt_in is not null then marketing_opt_in_date end", 'candidate_id', by_recency
+        ) }} as marketing_consent_date,
         {{ latest_value('has_relay_consent', 'candidate_id', by_recency) }} as has_relay_consent,
         {{ latest_value("case when has_relay_consent is not null then source end", 'candidate_id', by_recency) }}
             as relay_consent_source,

@@ -10,7 +10,12 @@ with matches as (
 ),
 
 clustered as (
-    select record_key, node_id, candidate_id, linked_component_node_id, was_split_by_guard
+    select
+        record_key,
+        node_id,
+        candidate_id,
+        linked_component_node_id,
+        was_split_by_guard
     from {{ ref('int_candidate_records_clustered') }}
 ),
 
@@ -19,7 +24,7 @@ borderline as (
         matches.*,
         'borderline score' as review_reason
     from matches
-    where decision = 'review'
+    where matches.decision = 'review'
 ),
 
 guarded as (
@@ -30,8 +35,8 @@ guarded as (
     inner join clustered as l on l.node_id = matches.node_id_l
     inner join clustered as r on r.node_id = matches.node_id_r
     where matches.decision = 'match'
-      and l.was_split_by_guard
-      and l.candidate_id <> r.candidate_id
+        and l.was_split_by_guard
+        and l.candidate_id <> r.candidate_id
 ),
 
 queued as (

@@ -10,18 +10,35 @@ with events as (
 ),
 
 erased as (
-    select kind, value_sha256 from {{ ref('stg_audit__erased_identifiers') }}
+    select
+        kind,
+        value_sha256
+    from {{ ref('stg_audit__erased_identifiers') }}
 ),
 
 suppressing as (
     {{ suppressing_sendgrid_events('events') }}
     union all
-    select keys.email, 'erasure_request' as reason, cast(null as timestamp) as occurred_at
+    select
+        keys.email,
+        'erasure_request' as reason,
+        cast(null as timestamp) as occurred_at
     from {{ ref('int_candidate_match_keys') }} as keys
-    where keys.email is not null
-      and ({{ sha256_hex('keys.email') }} in (select value_sha256 from erased where kind = 'email')
-           or (keys.phone is not null
-               and {{ sha256_hex('keys.phone') }} in (select value_sha256 from erased where kind = 'phone')))
+    where
+        keys.email is not null
+        and (
+            {{ sha256_hex('keys.email') }} in (
+                select erased.value_sha256 from erased
+                where erased.kind = 'email'
+            )
+            or (
+                keys.phone is not null
+                and {{ sha256_hex('keys.phone') }} in (
+                    select erased.value_sha256 from erased
+                    where erased.kind = 'phone'
+                )
+            )
+        )
 )
 
 select

@@ -16,5 +16,5 @@ select
     candidates.marketing_consent_date
 from candidates
 where (candidates.has_been_rejected or candidates.has_declined)
-  and candidates.job_family is not null
-  and {{ rules_hold('mail', 'candidates', 'candidates') }}
+    and candidates.job_family is not null
+    and {{ rules_hold('mail', 'candidates', 'candidates') }}

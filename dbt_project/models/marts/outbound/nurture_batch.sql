@@ -13,7 +13,9 @@ candidates as (
 ),
 
 last_mail as (
-    select candidate_id, max(recorded_at) as last_mailed_at
+    select
+        candidate_id,
+        max(recorded_at) as last_mailed_at
     from {{ ref('stg_outbox__sends') }}
     group by candidate_id
 ),

@@ -18,24 +18,36 @@ with registrations as (
 ),
 
 received as (
-    select {{ dbt.date_trunc('month', "cast(coalesce(referred_date, cast(loaded_at as date)) as timestamp)") }} as month,
-           count(*) as received
+    {%- set referred_month = dbt.date_trunc(
+        'month', "cast(coalesce(referred_date, cast(loaded_at as date)) as timestamp)"
+    ) %}
+    select
+        {{ referred_month }} as month,
+        count(*) as received
     from {{ ref('stg_career_relay__referrals') }}
-    group by 1
+    group by {{ referred_month }}
 ),
 
 monthly as (
-    select company_id, month,
-           count(*) as operator_referrals,
-           count(case when is_ours then 1 end) as referrals
+    select
+        company_id,
+        month,
+        count(*) as operator_referrals,
+        count(case when is_ours then 1 end) as referrals
     from registrations
     group by company_id, month
 ),
 
 months as (
-    select company_id, month from monthly
+    select
+        company_id,
+        month
+    from monthly
     union
-    select {{ company }}, month from received
+    select
+        {{ company }},
+        month
+    from received
 ),
 
 ledger as (
@@ -45,7 +57,9 @@ ledger as (
         coalesce(monthly.referrals, 0) as referrals,
         coalesce(monthly.operator_referrals, 0) as operator_referrals,
         case when months.company_id = {{ company }} then coalesce(received.received, 0) else 0 end as introduced,
-        sum(coalesce(monthly.referrals, 0)) over (partition by months.company_id order by months.month) as referrals_to_date,
+        sum(coalesce(monthly.referrals, 0))
+            over (partition by months.company_id order by months.month)
+            as referrals_to_date,
         sum(coalesce(monthly.operator_referrals, 0)) over (partition by months.company_id order by months.month)
             as operator_referrals_to_date,
         sum(case when months.company_id = {{ company }} then coalesce(received.received, 0) else 0 end)

@@ -17,7 +17,7 @@ candidates as (
 latest as (
     select *
     from rejections
-    qualify row_number() over (partition by candidate_id order by closed_date desc, application_key) = 1
+    qualify row_number() over (partition by candidate_id order by closed_date desc, application_key asc) = 1
 ),
 
 planned as (

@@ -2,13 +2,18 @@
     job of the application it was written for. -#}
 
 with crosswalk as (
-    select source_record_id, candidate_id
+    select
+        source_record_id,
+        candidate_id
     from {{ ref('candidate_crosswalk') }}
     where source = 'greenhouse'
 ),
 
 applications as (
-    select application_key, job_id, job_title
+    select
+        application_key,
+        job_id,
+        job_title
     from {{ ref('applications') }}
     where source = 'greenhouse'
 )

@@ -26,7 +26,7 @@ with open_jobs as (
         {{ item_set_key(nfkc('skills_raw'), skill_separator) }} as skills_key
     from {{ ref('stg_jobs__job_postings') }}
     where valid_through_at >= cast('{{ as_of }}' as timestamp)
-      and posted_date <= cast('{{ as_of }}' as date)
+        and posted_date <= cast('{{ as_of }}' as date)
 ),
 
 pool as (
@@ -44,19 +44,25 @@ pool as (
 ),
 
 pool_skills as (
-    select candidate_id, {{ list_items('skills_key') }} as skill
+    select
+        candidate_id,
+        {{ list_items('skills_key') }} as skill
     from pool
     where skills_key is not null
 ),
 
 job_skills as (
-    select job_id, {{ list_items('skills_key') }} as skill
+    select
+        job_id,
+        {{ list_items('skills_key') }} as skill
     from open_jobs
     where skills_key is not null
 ),
 
 skill_holders as (
-    select job_skills.skill, count(pool_skills.candidate_id) as holders
+    select
+        job_skills.skill,
+        count(pool_skills.candidate_id) as holders
     from (select distinct skill from job_skills) as job_skills
     left join pool_skills on pool_skills.skill = job_skills.skill
     group by job_skills.skill
@@ -72,7 +78,9 @@ job_skill_weights as (
 ),
 
 job_skill_totals as (
-    select job_id, sum(weight) as total_weight
+    select
+        job_id,
+        sum(weight) as total_weight
     from job_skill_weights
     group by job_id
 ),
@@ -89,15 +97,29 @@ shared_skills as (
     group by job_skill_weights.job_id, pool_skills.candidate_id
 ),
 
+wishes as (
+    select distinct desired_job_type from pool
+    where desired_job_type is not null
+),
+
+titles as (
+    select distinct job_title from open_jobs
+    where job_title is not null
+),
+
 -- few distinct wished job types and titles: compare each combination once, not once per pair
 title_similarity as (
     select
         wishes.desired_job_type,
         titles.job_title,
-        coalesce({{ string_similarity('lower(' ~ nfkc('wishes.desired_job_type') ~ ')', 'lower(' ~ nfkc('titles.job_title') ~ ')') }}, 0)
-            as similarity
-    from (select distinct desired_job_type from pool where desired_job_type is not null) as wishes
-    cross join (select distinct job_title from open_jobs where job_title is not null) as titles
+        coalesce(
+            {{ string_similarity(
+                'lower(' ~ nfkc('wishes.desired_job_type') ~ ')', 'lower(' ~ nfkc('titles.job_title') ~ ')'
+            ) }},
+            0
+        ) as similarity
+    from wishes
+    cross join titles
 ),
 
 scored as (
@@ -106,9 +128,10 @@ scored as (
         open_jobs.job_title,
         pool.candidate_id,
         pool.pool_status,
-        round(40 * coalesce(shared_skills.shared_weight / nullif(job_skill_totals.total_weight, 0), 0), 1) as skill_points,
+        round(40 * coalesce(shared_skills.shared_weight / nullif(job_skill_totals.total_weight, 0), 0), 1)
+            as skill_points,
         case when pool.job_family = open_jobs.job_family then 25 else 0 end
-            + round(10 * coalesce(title_similarity.similarity, 0), 1) as job_points,
+        + round(10 * coalesce(title_similarity.similarity, 0), 1) as job_points,
         case when pool.prefecture = open_jobs.prefecture then 15 else 0 end as region_points,
         case
             when pool.years_experience >= open_jobs.min_years then 10
@@ -128,7 +151,8 @@ scored as (
         on shared_skills.job_id = open_jobs.job_id and shared_skills.candidate_id = pool.candidate_id
     left join job_skill_totals on job_skill_totals.job_id = open_jobs.job_id
     left join title_similarity
-        on title_similarity.desired_job_type = pool.desired_job_type and title_similarity.job_title = open_jobs.job_title
+        on title_similarity.desired_job_type = pool.desired_job_type
+            and title_similarity.job_title = open_jobs.job_title
 )
 
 select

@@ -21,7 +21,8 @@ history as (
             coalesce(cast(cast(applied_at as date) as varchar), '?') || ' ' || coalesce(job_title, 'no job given')
             || ' (' || channel || '): ' || status
             || coalesce(', reached ' || stage_name, '') || coalesce(', ' || rejection_reason, ''),
-            ' | ' order by applied_at) as application_history
+            ' | ' order by applied_at
+        ) as application_history
     from applications
     group by candidate_id
 ),
@@ -37,7 +38,8 @@ evaluations as (
             || coalesce(interview, 'interview') || coalesce(' (' || job_title || ')', '') || ': '
             || coalesce(overall_recommendation, 'no recommendation')
             || coalesce('; strengths ' || strengths, '') || coalesce('; concerns ' || concerns, ''),
-            ' | ' order by coalesce(interviewed_at, submitted_at)) as evaluation_history
+            ' | ' order by coalesce(interviewed_at, submitted_at)
+        ) as evaluation_history
     from {{ ref('candidate_evaluations') }}
     group by candidate_id
 ),
@@ -47,32 +49,47 @@ taxonomy as (
 ),
 
 skill_keys as (
-    select candidate_id, {{ item_set_key(nfkc('skills'), '[[:space:]]*[,、/][[:space:]]*') }} as skills_key
+    select
+        candidate_id,
+        {{ item_set_key(nfkc('skills'), '[[:space:]]*[,、/][[:space:]]*') }} as skills_key
     from candidates
 ),
 
 earned as (
-    select candidates.candidate_id, taxonomy.tag
+    select
+        candidates.candidate_id,
+        taxonomy.tag
     from candidates
     inner join taxonomy on taxonomy.tag_type = 'job_type' and taxonomy.match_value = candidates.job_family
     union
-    select skill_keys.candidate_id, taxonomy.tag
+    select
+        skill_keys.candidate_id,
+        taxonomy.tag
     from skill_keys
-    inner join taxonomy on taxonomy.tag_type = 'skill' and {{ list_has('skill_keys.skills_key', 'taxonomy.match_value') }}
+    inner join
+        taxonomy
+        on taxonomy.tag_type = 'skill' and {{ list_has('skill_keys.skills_key', 'taxonomy.match_value') }}
     union
-    select applications.candidate_id, taxonomy.tag
+    select
+        applications.candidate_id,
+        taxonomy.tag
     from applications
     inner join taxonomy on taxonomy.tag_type = 'channel' and taxonomy.match_value = applications.channel
 ),
 
 tags as (
-    select candidate_id, {{ list_distinct('tag') }} as tags
+    select
+        candidate_id,
+        {{ list_distinct('tag') }} as tags
     from earned
     group by candidate_id
 ),
 
 scores as (
-    select candidate_id, engagement_score from {{ ref('candidate_scores') }}
+    select
+        candidate_id,
+        engagement_score
+    from {{ ref('candidate_scores') }}
 )
 
 select

@@ -18,7 +18,10 @@ with candidates as (
 
 -- every email address any record of the person used, so events for an old address still count
 addresses as (
-    select email, candidate_id from {{ ref('int_candidate_emails') }}
+    select
+        email,
+        candidate_id
+    from {{ ref('int_candidate_emails') }}
 ),
 
 events as (
@@ -33,7 +36,9 @@ events as (
 ),
 
 deliveries as (
-    select message_id, min(occurred_at) as delivered_at
+    select
+        message_id,
+        min(occurred_at) as delivered_at
     from events
     where event_type = 'delivered'
     group by message_id
@@ -47,27 +52,44 @@ human_interactions as (
         min(events.occurred_at) as occurred_at
     from events
     left join deliveries on deliveries.message_id = events.message_id
-    where events.event_type in ('open', 'click')
-      and not events.is_machine_open
-      and (deliveries.delivered_at is null
-           or {{ dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') }} > {{ bot_seconds }})
+    where
+        events.event_type in ('open', 'click')
+        and not events.is_machine_open
+        and (
+            deliveries.delivered_at is null
+            or {{ dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') }}
+            > {{ bot_seconds }}
+        )
     group by events.candidate_id, events.event_type, events.message_id
 ),
 
 signals as (
-    select candidate_id, signal, occurred_at from human_interactions
+    select
+        candidate_id,
+        signal,
+        occurred_at
+    from human_interactions
     union all
-    select crosswalk.candidate_id, 'attendance' as signal, cast(attendance.event_date as timestamp) as occurred_at
+    select
+        crosswalk.candidate_id,
+        'attendance' as signal,
+        cast(attendance.event_date as timestamp) as occurred_at
     from {{ ref('stg_attendance__attendances') }} as attendance
     inner join addresses as crosswalk on crosswalk.email = attendance.email
     where attendance.has_attended
     union all
-    select addresses.candidate_id, 'reply' as signal, replies.replied_at as occurred_at
+    select
+        addresses.candidate_id,
+        'reply' as signal,
+        replies.replied_at as occurred_at
     from {{ ref('stg_sendgrid__replies') }} as replies
     inner join addresses on addresses.email = replies.email
     where not replies.is_auto_reply
     union all
-    select candidate_id, 'application' as signal, applied_at as occurred_at
+    select
+        candidate_id,
+        'application' as signal,
+        applied_at as occurred_at
     from {{ ref('applications') }}
     where applied_at is not null
 ),

@@ -12,7 +12,7 @@ with relevant as (
         *,
         row_number() over (
             partition by job_id
-            order by fit_score desc, engagement_score desc nulls last, candidate_id
+            order by fit_score desc, engagement_score desc nulls last, candidate_id asc
         ) as match_rank
     from {{ ref('candidate_job_fit') }}
     where is_same_job_family or shared_skill_count > 0
@@ -20,7 +20,10 @@ with relevant as (
 
 -- the interviewers' verdicts as the profile sums them up
 evaluations as (
-    select candidate_id, latest_recommendation, average_recommendation_score
+    select
+        candidate_id,
+        latest_recommendation,
+        average_recommendation_score
     from {{ ref('candidate_profiles') }}
     where evaluations > 0
 )
@@ -30,21 +33,27 @@ select
     relevant.job_title,
     relevant.candidate_id,
     relevant.pool_status,
-    match_rank,
-    fit_score,
-    skill_points,
-    job_points,
-    region_points,
-    experience_points,
-    engagement_score,
+    relevant.match_rank,
+    relevant.fit_score,
+    relevant.skill_points,
+    relevant.job_points,
+    relevant.region_points,
+    relevant.experience_points,
+    relevant.engagement_score,
     evaluations.latest_recommendation,
     evaluations.average_recommendation_score,
-    concat_ws('; ',
-        case when shared_skills is not null then 'skills: ' || shared_skills end,
-        case when is_same_job_family then 'same job family' end,
-        case when is_same_region then 'lives in the job''s prefecture' end,
-        case when experience_points = 10 then cast(years_experience as varchar) || ' years (needs ' || cast(min_years as varchar) || ')' end
+    concat_ws(
+        '; ',
+        case when relevant.shared_skills is not null then 'skills: ' || relevant.shared_skills end,
+        case when relevant.is_same_job_family then 'same job family' end,
+        case when relevant.is_same_region then 'lives in the job''s prefecture' end,
+        case
+            when relevant.experience_points = 10
+                then
+                    cast(relevant.years_experience as varchar) || ' years (needs '
+                    || cast(relevant.min_years as varchar) || ')'
+        end
     ) as match_reason
 from relevant
 left join evaluations on evaluations.candidate_id = relevant.candidate_id
-where match_rank <= {{ var('job_match_top_k') }}
+where relevant.match_rank <= {{ var('job_match_top_k') }}

@@ -18,12 +18,19 @@
 -#}
 
 with applications as (
-    select *, {{ dbt.date_trunc('month', 'applied_at') }} as month from {{ ref('applications') }}
+    select
+        *,
+        {{ dbt.date_trunc('month', 'applied_at') }} as month
+    from {{ ref('applications') }}
     where applied_at is not null
 ),
 
 earlier_closed as (
-    select candidate_id, min(closed_date) as first_closed_date from {{ ref('rejections') }} group by candidate_id
+    select
+        candidate_id,
+        min(closed_date) as first_closed_date
+    from {{ ref('rejections') }}
+    group by candidate_id
 ),
 
 app_facts as (
@@ -32,7 +39,7 @@ app_facts as (
         applications.channel,
         applications.status,
         earlier_closed.first_closed_date is not null
-            and earlier_closed.first_closed_date < cast(applications.applied_at as date) as is_reapplication,
+        and earlier_closed.first_closed_date < cast(applications.applied_at as date) as is_reapplication,
         applications.channel in ('Agency', 'Career Relay', 'Referral', 'Employee referral') as is_referral
     from applications
     left join earlier_closed on earlier_closed.candidate_id = applications.candidate_id
@@ -40,28 +47,59 @@ app_facts as (
 
 app_kpis as (
     {%- for channel_expr in ['channel', "'all'"] %}
-    select month, {{ channel_expr }} as channel, 'applications' as kpi, count(*) * 1.0 as numerator, cast(null as double) as denominator
-    from app_facts group by month, {{ channel_expr }}
+    select
+        month,
+        {{ channel_expr }} as channel,
+        'applications' as kpi,
+        count(*) * 1.0 as numerator,
+        cast(null as double) as denominator
+    from app_facts
+    group by month, {{ channel_expr }}
     union all
-    select month, {{ channel_expr }}, 'reapplication_rate', count(case when is_reapplication then 1 end), count(*)
-    from app_facts group by month, {{ channel_expr }}
+    select
+        month,
+        {{ channel_expr }} as channel,
+        'reapplication_rate' as kpi,
+        count(case when is_reapplication then 1 end) as numerator,
+        count(*) as denominator
+    from app_facts
+    group by month, {{ channel_expr }}
     union all
-    select month, {{ channel_expr }}, 'hires', count(case when status = 'hired' then 1 end), null
-    from app_facts group by month, {{ channel_expr }}
+    select
+        month,
+        {{ channel_expr }} as channel,
+        'hires' as kpi,
+        count(case when status = 'hired' then 1 end) as numerator,
+        null as denominator
+    from app_facts
+    group by month, {{ channel_expr }}
     union all
-    select month, {{ channel_expr }}, 'referral_hire_share',
-           count(case when status = 'hired' and is_referral then 1 end), count(case when status = 'hired' then 1 end)
-    from app_facts group by month, {{ channel_expr }}
+    select
+        month,
+        {{ channel_expr }} as channel,
+        'referral_hire_share' as kpi,
+        count(case when status = 'hired' and is_referral then 1 end) as numerator,
+        count(case when status = 'hired' then 1 end) as denominator
+    from app_facts
+    group by month, {{ channel_expr }}
     union all
-    select month, {{ channel_expr }}, 'talent_pool_hire_share',
-           count(case when status = 'hired' and is_reapplication then 1 end), count(case when status = 'hired' then 1 end)
-    from app_facts group by month, {{ channel_expr }}
+    select
+        month,
+        {{ channel_expr }} as channel,
+        'talent_pool_hire_share' as kpi,
+        count(case when status = 'hired' and is_reapplication then 1 end) as numerator,
+        count(case when status = 'hired' then 1 end) as denominator
+    from app_facts
+    group by month, {{ channel_expr }}
     {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
 addresses as (
-    select email, candidate_id from {{ ref('int_candidate_emails') }}
+    select
+        email,
+        candidate_id
+    from {{ ref('int_candidate_emails') }}
 ),
 
 events as (
@@ -77,8 +115,14 @@ events as (
 ),
 
 deliveries as (
-    select message_id, campaign_id, min(email) as email, min(occurred_at) as delivered_at
-    from events where event_type = 'delivered' group by message_id, campaign_id
+    select
+        message_id,
+        campaign_id,
+        min(email) as email,
+        min(occurred_at) as delivered_at
+    from events
+    where event_type = 'delivered'
+    group by message_id, campaign_id
 ),
 
 applied_after_mail as (
@@ -86,54 +130,103 @@ applied_after_mail as (
     from deliveries
     inner join addresses on addresses.email = deliveries.email
     inner join {{ ref('applications') }} as applications
-        on applications.candidate_id = addresses.candidate_id
-       and applications.applied_at > deliveries.delivered_at
-       and applications.applied_at <= {{ dbt.dateadd('day', 30, 'deliveries.delivered_at') }}
+        on
+            applications.candidate_id = addresses.candidate_id
+            and applications.applied_at > deliveries.delivered_at
+            and applications.applied_at <= {{ dbt.dateadd('day', 30, 'deliveries.delivered_at') }}
 ),
 
 interest as (
+    {%- set after_delivery = dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') %}
     select
         deliveries.campaign_id,
         deliveries.email,
         {{ dbt.date_trunc('month', 'deliveries.delivered_at') }} as month,
         deliveries.message_id,
-        max(case when events.event_type = 'open' and not events.is_machine_open
-                  and {{ dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') }} > {{ var('bot_interaction_seconds') }}
-                 then 1 else 0 end) as opened,
-        max(case when events.event_type = 'click'
-                  and {{ dbt.datediff('deliveries.delivered_at', 'events.occurred_at', 'second') }} > {{ var('bot_interaction_seconds') }}
-                 then 1 else 0 end) as clicked
+        max(
+            case
+                when
+                    events.event_type = 'open' and not events.is_machine_open
+                    and {{ after_delivery }} > {{ var('bot_interaction_seconds') }}
+                    then 1
+                else 0
+            end
+        ) as opened,
+        max(
+            case
+                when
+                    events.event_type = 'click'
+                    and {{ after_delivery }} > {{ var('bot_interaction_seconds') }}
+                    then 1
+                else 0
+            end
+        ) as clicked
     from deliveries
     left join events on events.message_id = deliveries.message_id
-    group by deliveries.campaign_id, deliveries.email, {{ dbt.date_trunc('month', 'deliveries.delivered_at') }},
-             deliveries.message_id
+    group by
+        deliveries.campaign_id,
+        deliveries.email,
+        {{ dbt.date_trunc('month', 'deliveries.delivered_at') }},
+        deliveries.message_id
 ),
 
 segment_interest as (
-    select interest.month, coalesce(segments.segment_key, 'unknown') as segment_key, interest.opened, interest.clicked
+    select
+        interest.month,
+        coalesce(segments.segment_key, 'unknown') as segment_key,
+        interest.opened,
+        interest.clicked
     from interest
     left join addresses on addresses.email = interest.email
     left join {{ ref('segments') }} as segments on segments.candidate_id = addresses.candidate_id
 ),
 
 mail_kpis as (
-    select month, campaign_id as channel, 'open_rate' as kpi, sum(opened) * 1.0 as numerator, count(*) * 1.0 as denominator
-    from interest group by month, campaign_id
+    select
+        month,
+        campaign_id as channel,
+        'open_rate' as kpi,
+        sum(opened) * 1.0 as numerator,
+        count(*) * 1.0 as denominator
+    from interest
+    group by month, campaign_id
     union all
-    select month, campaign_id, 'click_rate', sum(clicked), count(*)
-    from interest group by month, campaign_id
+    select
+        month,
+        campaign_id as channel,
+        'click_rate' as kpi,
+        sum(clicked) as numerator,
+        count(*) as denominator
+    from interest
+    group by month, campaign_id
     union all
-    select interest.month, interest.campaign_id, 'application_rate',
-           count(applied_after_mail.message_id), count(*)
+    select
+        interest.month,
+        interest.campaign_id as channel,
+        'application_rate' as kpi,
+        count(applied_after_mail.message_id) as numerator,
+        count(*) as denominator
     from interest
     left join applied_after_mail on applied_after_mail.message_id = interest.message_id
     group by interest.month, interest.campaign_id
     union all
-    select month, segment_key, 'segment_open_rate', sum(opened), count(*)
-    from segment_interest group by month, segment_key
+    select
+        month,
+        segment_key as channel,
+        'segment_open_rate' as kpi,
+        sum(opened) as numerator,
+        count(*) as denominator
+    from segment_interest
+    group by month, segment_key
     union all
-    select month, segment_key, 'segment_click_rate', sum(clicked), count(*)
-    from segment_interest group by month, segment_key
+    select
+        month,
+        segment_key as channel,
+        'segment_click_rate' as kpi,
+        sum(clicked) as numerator,
+        count(*) as denominator
+    from segment_interest
+    group by month, segment_key
 ),
 
 records as (
@@ -146,26 +239,45 @@ records as (
 ),
 
 duplicate_kpis as (
-    select month, source as channel, 'duplicate_rate' as kpi,
-           count(case when is_duplicate then 1 end) * 1.0 as numerator, count(*) * 1.0 as denominator
-    from records where month is not null group by month, source
+    select
+        month,
+        source as channel,
+        'duplicate_rate' as kpi,
+        count(case when is_duplicate then 1 end) * 1.0 as numerator,
+        count(*) * 1.0 as denominator
+    from records
+    where month is not null
+    group by month, source
 ),
 
 relay_kpis as (
-    select month, 'Career Relay' as channel, 'relay_referrals' as kpi, referrals * 1.0 as numerator, cast(null as double) as denominator
+    select
+        month,
+        'Career Relay' as channel,
+        'relay_referrals' as kpi,
+        referrals * 1.0 as numerator,
+        cast(null as double) as denominator
     from {{ ref('relay_credits') }}
     where company_id = '{{ var('career_relay_company_id') }}'
     union all
-    select month, 'Career Relay', 'relay_free_slots', slots_earned_to_date * 1.0, null
+    select
+        month,
+        'Career Relay' as channel,
+        'relay_free_slots' as kpi,
+        slots_earned_to_date * 1.0 as numerator,
+        null as denominator
     from {{ ref('relay_credits') }}
     where company_id = '{{ var('career_relay_company_id') }}'
 ),
 
 all_kpis as (
     select * from app_kpis
-    union all select * from mail_kpis
-    union all select * from duplicate_kpis
-    union all select * from relay_kpis
+    union all
+    select * from mail_kpis
+    union all
+    select * from duplicate_kpis
+    union all
+    select * from relay_kpis
 )
 
 select
@@ -174,5 +286,9 @@ select
     kpi,
     numerator,
     denominator,
-    case when denominator is null then numerator when denominator = 0 then null else numerator / denominator end as value
+    case
+        when denominator is null then numerator
+        when denominator = 0 then null
+        else numerator / denominator
+    end as value
 from all_kpis

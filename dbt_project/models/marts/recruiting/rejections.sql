@@ -9,11 +9,17 @@ with applications as (
 ),
 
 candidates as (
-    select candidate_id, job_family from {{ ref('candidates') }}
+    select
+        candidate_id,
+        job_family
+    from {{ ref('candidates') }}
 ),
 
 cool_off as (
-    select job_family, cool_off_months from {{ ref('job_family_cool_off') }}
+    select
+        job_family,
+        cool_off_months
+    from {{ ref('job_family_cool_off') }}
 ),
 
 closed as (
@@ -35,7 +41,12 @@ closed as (
 
 select
     closed.*,
-    case when closed.status = 'rejected' then coalesce(cool_off.cool_off_months, {{ var('default_cool_off_months') }}) else 0 end
+    case
+        when
+            closed.status = 'rejected'
+            then coalesce(cool_off.cool_off_months, {{ var('default_cool_off_months') }}) else
+            0
+    end
         as cool_off_months,
     cast({{ dbt.dateadd('month',
         "case when closed.status = 'rejected' then coalesce(cool_off.cool_off_months, " ~ var('default_cool_off_months') ~ ") else 0 end",

@@ -9,7 +9,7 @@ open_families as (
     select distinct job_family
     from {{ ref('stg_jobs__job_postings') }}
     where valid_through_at >= cast('{{ var("as_of_date") }}' as timestamp)
-      and posted_date <= cast('{{ var("as_of_date") }}' as date)
+        and posted_date <= cast('{{ var("as_of_date") }}' as date)
 ),
 
 banded as (
@@ -32,8 +32,8 @@ banded as (
             else 'applied_before'
         end as history,
         pool.pool_status = 'rejected'
-            and pool.reapply_eligible_date <= cast('{{ var("as_of_date") }}' as date)
-            and open_families.job_family is not null as is_reapply_ready,
+        and pool.reapply_eligible_date <= cast('{{ var("as_of_date") }}' as date)
+        and open_families.job_family is not null as is_reapply_ready,
         pool.is_marketing_opt_in
     from pool
     left join open_families on open_families.job_family = pool.job_family

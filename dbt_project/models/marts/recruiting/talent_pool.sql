@@ -15,7 +15,9 @@ applications as (
 ),
 
 open_applications as (
-    select candidate_id, count(*) as open_applications
+    select
+        candidate_id,
+        count(*) as open_applications
     from applications
     where status = 'active'
     group by candidate_id
@@ -32,7 +34,11 @@ closed as (
 ),
 
 scores as (
-    select candidate_id, engagement_score, last_engaged_at from {{ ref('candidate_scores') }}
+    select
+        candidate_id,
+        engagement_score,
+        last_engaged_at
+    from {{ ref('candidate_scores') }}
 ),
 
 pooled as (
@@ -57,14 +63,15 @@ pooled as (
         closed.reapply_eligible_date,
         closed.last_closed_date,
         scores.engagement_score,
-        {{ greatest_of(['candidates.last_applied_at', 'scores.last_engaged_at', 'cast(closed.last_closed_date as timestamp)']) }}
-            as last_contact_at
+        {{ greatest_of([
+            'candidates.last_applied_at', 'scores.last_engaged_at', 'cast(closed.last_closed_date as timestamp)'
+        ]) }} as last_contact_at
     from candidates
     left join open_applications on open_applications.candidate_id = candidates.candidate_id
     left join closed on closed.candidate_id = candidates.candidate_id
     left join scores on scores.candidate_id = candidates.candidate_id
     where not candidates.is_hired
-      and (candidates.email is null or candidates.email not in (select email from suppressed))
+        and (candidates.email is null or candidates.email not in (select suppressed.email from suppressed))
 )
 
 select
@@ -72,7 +79,9 @@ select
     case pool_status
         when 'in_process' then 'has an application in progress'
         when 'declined' then 'declined an offer: the door is open'
-        when 'rejected' then 'rejected before: may re-apply from ' || coalesce(cast(reapply_eligible_date as varchar), 'now')
+        when
+            'rejected'
+            then 'rejected before: may re-apply from ' || coalesce(cast(reapply_eligible_date as varchar), 'now')
         when 'prospect' then 'found by a recruiter, never applied'
         else 'applied before, no outcome recorded'
     end as pool_reason,
