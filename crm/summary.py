@@ -242,3 +242,37 @@ class RunSummary:
         ]
         out += [f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}" for line in self._outbound_lines()]
         return "\n".join(out)
+
+
+RUNBOOK_SECTIONS = {
+    "ingest-sources": "A file was quarantined",
+    "build-warehouse": "A quality gate failed, or a dbt test",
+    "send-nurture": "SendGrid rate-limits, fails, or refuses the key",
+    "send-rejections-and-referrals": "Career Relay refuses the key, is down, or a referral push is pending",
+}
+
+
+def failed_run_markdown(step: str, message: str, ingest: IngestSummary | None, sent: list[str]) -> str:
+    """The summary a failed run publishes, on the run an operator opens first: where it stopped and why, what
+    landed, what was sent before it stopped (nothing, when a gate stopped it), and what to do next."""
+    out = [f"## Pipeline run failed at `{step}`", "", "```", message.strip()[:3000], "```", ""]
+    if ingest is not None:
+        out += ["| source | files | skipped | read | landed | quarantined |", "|---|---:|---:|---:|---:|---:|"]
+        for source, t in sorted(ingest.by_source.items()):
+            out.append(
+                f"| {source} | {t.files_loaded} | {t.files_skipped} | {t.records_read:,} | {t.records_landed:,} "
+                f"| {t.records_quarantined:,} |"
+            )
+        if not ingest.by_source:
+            out.append("| (no files) | 0 | 0 | 0 | 0 | 0 |")
+        out.append("")
+    out.append("**Sent before the failure:** " + ("; ".join(sent) if sent else "nothing"))
+    section = RUNBOOK_SECTIONS.get(step, "")
+    out += [
+        "",
+        "**What to do:** fix what the message names"
+        + (f' (docs/runbook.md, "{section}")' if section else " (docs/runbook.md)")
+        + ", then press Retry on this run: files already landed are skipped, an unchanged build comes from "
+        "the cache, and the ledgers never send anything twice.",
+    ]
+    return "\n".join(out)

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from connectors.sources.registry import agency_files, agency_headers
+
 BLOCKING, WARNING = "blocking", "warning"
 
 # thresholds people may want to tune
@@ -104,6 +106,18 @@ def _has(*paths: str) -> str:
     return " or ".join(f"json_exists(record, '{p}')" for p in paths)
 
 
+def _any_header(columns: tuple[str, ...]) -> tuple[str, str]:
+    """One check over agency header groups (the vocabulary in dbt_project.yml, vars.agency_files): its name,
+    e.g. "メールアドレス/電話番号1 or email/phone", and the condition that the record has any of the headers."""
+    vocabulary = agency_files()["columns"]
+    names = " or ".join("/".join(vocabulary[c][i] for c in columns) for i in range(len(vocabulary[columns[0]])))
+    return names, _has(*(f'$."{header}"' for header in agency_headers(*columns)))
+
+
+# a record has a name column and a contact column, in Japanese or English headers
+AGENCY_CHECKS = dict(_any_header(tuple(agency_files()[group])) for group in ("name_columns", "contact_columns"))
+
+
 RAW_SUITES = (
     GateSuite(
         "raw_greenhouse_candidates",
@@ -143,16 +157,8 @@ RAW_SUITES = (
         "raw_agency_candidates",
         "raw",
         "Agency rows have a name column and a contact column, in Japanese or English headers.",
-        _latest(
-            "agency_candidates",
-            {
-                "姓漢字 or last_name": _has('$."姓漢字"', "$.last_name", '$."姓カナ"', "$.last_name_kana"),
-                "メールアドレス/電話番号1 or email/phone": _has(
-                    '$."メールアドレス"', "$.email", '$."電話番号1"', "$.phone"
-                ),
-            },
-        ),
-        _required_keys("姓漢字 or last_name", "メールアドレス/電話番号1 or email/phone"),
+        _latest("agency_candidates", AGENCY_CHECKS),
+        _required_keys(*AGENCY_CHECKS),
     ),
     GateSuite(
         "raw_sendgrid_events",

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact
+from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
@@ -27,7 +27,8 @@ from crm.dbt_runner import (
     target_dir,
 )
 from crm.gates import GateReport
-from crm.report import write_kpi_report
+from crm.report import kpi_table, write_kpi_report
+from crm.site import site_url
 from crm.warehouse import resolve
 from flows.defaults import WAREHOUSE, hold, today_in_tokyo
 from flows.quality import failed_with, validate_gate
@@ -108,9 +109,13 @@ def publish_kpi_report(warehouse: str, as_of: date) -> str:
     path = write_kpi_report(warehouse, as_of)
     create_link_artifact(
         key="kpi-report",
-        link=path.as_uri(),
+        link=site_url("reports/kpi_report.html"),
         link_text="KPI report",
-        description=f"Applications, hires, channel mix, talent pool and job matches as of {as_of}",
+        description=f"Applications, hires, channel mix, talent pool and job matches as of {as_of} "
+        f"(served by `make site`; the file: {path})",
+    )
+    create_table_artifact(
+        key="kpi-latest", table=kpi_table(warehouse, as_of), description=f"Headline KPIs per month, as of {as_of}"
     )
     get_run_logger().info("KPI report written to %s", path)
     return str(path)
@@ -123,9 +128,9 @@ def generate_dbt_docs(warehouse: str, as_of: date) -> str:
     index = target_dir(warehouse) / "index.html"
     create_link_artifact(
         key="dbt-docs",
-        link=index.as_uri(),
+        link=site_url("dbt-docs/index.html"),
         link_text="dbt docs",
-        description="Models and columns described for HR; `make docs-serve` serves them",
+        description="Models and columns described for HR (served by `make site`)",
     )
     return str(index)
 

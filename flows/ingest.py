@@ -18,6 +18,10 @@ from flows.defaults import WAREHOUSE, Progress, hold
 ARCHIVE_FOLDER = "_archive"  # landed files move here, one folder per load: kept, never deleted
 
 
+class NoSourceFiles(FileNotFoundError):
+    """The landing folder holds no source file and nothing was ever landed: there is nothing to build."""
+
+
 @task(name="land-stream", cache_policy=NO_CACHE)
 def land_stream_task(landing: str, warehouse: str, stream_name: str) -> list[LoadResult]:
     logger = get_run_logger()
@@ -91,5 +95,16 @@ def ingest_sources(
                 summary.add(result)
             progress.update(done, len(chosen))
     if not summary.load_ids:
+        if streams is None and not summary.by_source and not _ever_landed(warehouse):
+            raise NoSourceFiles(
+                f"no source files in {landing_path}: put the exports in its source folders (ats/greenhouse/, "
+                "job_boards/indeed/, agencies/<agency name>/, ... see README.md), or generate demo data with "
+                f"`python -m connectors.demo --people 3000 --out {landing_path}`"
+            )
         logger.info("no new files: 0 records loaded")
     return summary
+
+
+def _ever_landed(warehouse: str) -> bool:
+    with connect(warehouse, read_only=True) as con:
+        return bool(con.execute("select count(*) from audit.loads where status = 'loaded'").fetchone()[0])

@@ -1,5 +1,8 @@
 """File readers shared by the sources. Each yields `Item`s and never raises on bad content:
-what cannot be read becomes an Item with an error that names the line, row or field."""
+what cannot be read becomes an Item with an error that names the line, row or field.
+
+Readers judge whether a record can be read, not whether its values are right: a row with a date that is
+not a date is read like any other (staging nulls the value and records the problem in marts.field_issues)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from pathlib import Path
 
 import orjson
 
-from .dates import date_problem
 from .landing import Item
 
 SNIFF_BYTES = 1 << 16
@@ -133,13 +135,12 @@ def csv_rows(
     delimiter: str | None = None,
     required_any: tuple[str, ...] = (),
     mapping: dict[str, str] | None = None,
-    date_fields: dict[str, tuple] | None = None,
 ) -> Iterator[Item]:
     """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name.
     `mapping` renames headers first; with `required_any`, a file whose header has none of those columns
-    is rejected whole; `date_fields` ({column: (earliest, latest)}) quarantines rows with absurd dates."""
+    is rejected whole."""
     if path.suffix.lower() == ".xlsx":
-        yield from xlsx_rows(path, required_any, mapping, date_fields)
+        yield from xlsx_rows(path, required_any, mapping)
         return
     if looks_binary(path):
         yield Item(0, error="binary content, not CSV text: export the file again as CSV (UTF-8 or Shift_JIS)")
@@ -172,12 +173,11 @@ def csv_rows(
                     error=f"row {row_number} has {len(row)} fields, the header has {width}",
                 )
                 continue
-            record = dict(zip(headers, row))
-            bad = _bad_field(headers, row, encoding) or _bad_date(record, date_fields)
+            bad = _bad_field(headers, row, encoding)
             if bad:
                 yield Item(row_number, text=_printable(text), error=f"row {row_number}: {bad}")
                 continue
-            yield Item(row_number, record=record)
+            yield Item(row_number, record=dict(zip(headers, row)))
 
 
 _SUSPECT = re.compile("[\udc80-\udcff\ufffe]")  # undecodable bytes (surrogate escapes) or a marked NUL
@@ -193,16 +193,6 @@ def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
             return f"field {header} has bytes that are not valid {encoding} (mixed encodings in one file?)"
         if value[0] in "=+-@" and looks_like_formula(value):
             return f"field {header} holds a spreadsheet formula, not data"
-    return None
-
-
-def _bad_date(record: dict, date_fields: dict[str, tuple] | None) -> str | None:
-    for column, (earliest, latest) in (date_fields or {}).items():
-        value = record.get(column)
-        if value:
-            problem = date_problem(value, earliest, latest)
-            if problem:
-                return f"field {column} {problem}"
     return None
 
 
@@ -225,7 +215,6 @@ def xlsx_rows(
     path: Path,
     required_any: tuple[str, ...] = (),
     mapping: dict[str, str] | None = None,
-    date_fields: dict[str, tuple] | None = None,
 ) -> Iterator[Item]:
     """Rows of the first sheet of an XLSX workbook as {header: text}, streamed (read-only mode); dates
     become ISO dates and a formula cell is quarantined like a formula in a CSV."""
@@ -254,12 +243,11 @@ def xlsx_rows(
                 yield Item(number, text="\t".join(row), error=f"row {number} has values beyond the last header column")
                 continue
             row = (row + [""] * len(headers))[: len(headers)]
-            record = dict(zip(headers, row))
-            bad = _bad_field(headers, row, "xlsx") or _bad_date(record, date_fields)
+            bad = _bad_field(headers, row, "xlsx")
             if bad:
                 yield Item(number, text="\t".join(row), error=f"row {number}: {bad}")
                 continue
-            yield Item(number, record=record)
+            yield Item(number, record=dict(zip(headers, row)))
     finally:
         workbook.close()
 

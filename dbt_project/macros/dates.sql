@@ -54,3 +54,17 @@
 {% macro build_started_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
+
+{#- The current time as a UTC timestamp without time zone, the form every *_at column here has (the send
+    ledger's recorded_at is written by Python in naive UTC). -#}
+{% macro utc_now() -%}
+    {{ return(adapter.dispatch('utc_now', 'recruiting_crm')()) }}
+{%- endmacro %}
+
+{% macro default__utc_now() -%}
+    cast({{ dbt.current_timestamp() }} as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__utc_now() -%}
+    cast(now() at time zone 'UTC' as timestamp)
+{%- endmacro %}

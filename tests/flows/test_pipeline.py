@@ -1,10 +1,16 @@
-"""End-to-end: the pipeline flow under Prefect's test harness, on generated demo data."""
+"""End-to-end: the pipeline flow under Prefect's test harness, on generated demo data, the way an operator's
+week goes: an ATS export arrives with a renamed field, the raw gate stops the run (and a rerun without a fix
+stops again), the corrected export lands and the run completes; then the operator's Career Relay report
+arrives and the next run counts it and sends nothing twice."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -44,8 +50,61 @@ def outbox_bodies(tmp_path: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((tmp_path / "outbox").rglob("*.json"))]
 
 
-def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, tmp_path, mail_send_schema):
-    state = run(landing_copy, tmp_path)
+@pytest.fixture(scope="module")
+def operator_week(prefect_harness, demo_landing, tmp_path_factory):
+    """A Greenhouse export whose email field was renamed, run twice (the gate stops both), then the corrected
+    export and a completed run. Tests read what each step left; only the last test changes anything."""
+    tmp_path = tmp_path_factory.mktemp("operator-week")
+    landing = tmp_path / "landing"
+    shutil.copytree(demo_landing, landing)
+    pages = sorted((landing / "ats" / "greenhouse").glob("candidates_*.json"))
+    originals = {p: p.read_bytes() for p in pages}
+    for page in pages:
+        records = json.loads(page.read_text())
+        for record in records:
+            record["emails"] = record.pop("email_addresses")
+        page.write_text(json.dumps(records, ensure_ascii=False))
+
+    failed = run(landing, tmp_path)
+    outbox_after_failure = outbox_bodies(tmp_path)
+    rerun_unfixed = run(landing, tmp_path)
+    outbox_after_rerun = outbox_bodies(tmp_path)
+    for page, content in originals.items():
+        page.write_bytes(content)
+    fixed = run(landing, tmp_path)
+    return SimpleNamespace(
+        landing=landing,
+        tmp_path=tmp_path,
+        failed=failed,
+        outbox_after_failure=outbox_after_failure,
+        rerun_unfixed=rerun_unfixed,
+        outbox_after_rerun=outbox_after_rerun,
+        fixed=fixed,
+    )
+
+
+def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(operator_week):
+    failed = operator_week.failed
+    assert failed.is_failed()
+    message = str(failed.message) + str(failed.result(raise_on_failure=False))
+    assert "raw_greenhouse_candidates" in message and "email_addresses" in message
+    assert operator_week.outbox_after_failure == []
+    # the failed run says so on itself: where it stopped, what landed, that nothing was sent, what to do
+    (published,) = [a.data for a in run_artifacts(failed.state_details.flow_run_id) if a.key == "pipeline-summary"]
+    assert "failed at `build-warehouse`" in published and "raw_greenhouse_candidates" in published
+    assert "| greenhouse |" in published and "**Sent before the failure:** nothing" in published
+    assert "press Retry" in published and "A quality gate failed" in published
+
+    assert operator_week.rerun_unfixed.is_failed(), "a rerun without fixing the export must fail at the gate again"
+    assert operator_week.outbox_after_rerun == []
+
+    fixed = operator_week.fixed
+    assert fixed.is_completed(), fixed.message
+    assert fixed.result().send.messages > 0
+
+
+def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week, mail_send_schema, capsys):
+    landing_copy, tmp_path, state = operator_week.landing, operator_week.tmp_path, operator_week.fixed
     assert state.is_completed(), state.message
     summary = state.result()
     warehouse = tmp_path / "warehouse.duckdb"
@@ -95,7 +154,11 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
         assert audience[candidate_id] == email
         assert email not in suppressed and email not in not_opted_in
 
-    assert_no_personal_data(warehouse, published_by_prefect(), summary)
+    published = published_by_prefect()
+    assert_no_personal_data(warehouse, published, summary)
+    # what an operator opens in the UI: the run's summary, the KPI report, the Data Docs, progress
+    assert {"pipeline-summary", "kpi-report", "data-docs", "ingest-progress", "quality-gate-raw"} <= artifact_keys()
+    assert "**Outbox:**" in published and "**Rejection mail:**" in published and "**Career Relay:**" in published
 
     # the recruiter marts: every landed scorecard is an evaluation of someone, every pool member has a fit
     # score for every open job, and only replies a person wrote count as engagement
@@ -156,6 +219,25 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(landing_copy, 
     assert credits == (len(tokens), len(tokens) + 1, 1, False)
     assert f"credits: {len(tokens)} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
 
+    # nothing new since: the command answers in seconds, builds and sends nothing
+    started = time.monotonic()
+    code = pipeline_cli(
+        [
+            "--landing",
+            str(landing_copy),
+            "--warehouse",
+            str(warehouse),
+            "--outbox",
+            str(tmp_path / "outbox"),
+            "--as-of",
+            AS_OF.isoformat(),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("Nothing new since") and "Candidates after merging" in out
+    assert time.monotonic() - started < 15
+    assert len(outbox_bodies(tmp_path)) == len(bodies)
+
 
 def published_by_prefect() -> str:
     """Every log line and artifact the Prefect server holds for this test session."""
@@ -171,6 +253,23 @@ def published_by_prefect() -> str:
             offset += len(batch)
         texts += [str(artifact.data) + str(artifact.description) for artifact in client.read_artifacts()]
     return "\n".join(texts)
+
+
+def run_artifacts(flow_run_id):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+
+
+def artifact_keys() -> set[str]:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return {artifact.key for artifact in client.read_artifacts() if artifact.key}
 
 
 def assert_no_personal_data(warehouse: Path, published: str, summary) -> None:
@@ -191,34 +290,15 @@ def assert_no_personal_data(warehouse: Path, published: str, summary) -> None:
     assert leaked == []
 
 
-def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(landing_copy, tmp_path):
-    pages = sorted((landing_copy / "ats" / "greenhouse").glob("candidates_*.json"))
-    originals = {p: p.read_bytes() for p in pages}
-    for page in pages:
-        records = json.loads(page.read_text())
-        for record in records:
-            record["emails"] = record.pop("email_addresses")
-        page.write_text(json.dumps(records, ensure_ascii=False))
-
-    failed = run(landing_copy, tmp_path)
-    assert failed.is_failed()
-    message = str(failed.message) + str(failed.result(raise_on_failure=False))
-    assert "raw_greenhouse_candidates" in message and "email_addresses" in message
-    assert outbox_bodies(tmp_path) == []
-
-    rerun_unfixed = run(landing_copy, tmp_path)
-    assert rerun_unfixed.is_failed(), "a rerun without fixing the export must fail at the gate again"
-    assert outbox_bodies(tmp_path) == []
-
-    for page, content in originals.items():
-        page.write_bytes(content)
-    fixed = run(landing_copy, tmp_path)
-    assert fixed.is_completed(), fixed.message
-    assert fixed.result().send.messages > 0
-
-
 def test_cli_gives_one_clear_message_for_a_missing_landing_folder(tmp_path, capsys):
     code = pipeline_cli(["--landing", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")])
     err = capsys.readouterr().err
     assert code == 1
     assert "landing folder" in err and "nowhere" in err and "connectors.demo" in err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = pipeline_cli(["--landing", str(empty), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"no source files in {empty}" in err and "Traceback" not in err

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import Item, Key, Stream
 from connectors.common.readers import csv_rows
 
 MAPPING_FILE = "mapping.json"
@@ -62,34 +61,19 @@ def _read(path: Path) -> Iterator[Item]:
     except (ValueError, json.JSONDecodeError) as exc:
         yield Item(0, error=str(exc))
         return
-    today = date.today()
-    dates = {
-        "birth_date": (date(1920, 1, 1), today),
-        "applied_at": (date(2000, 1, 1), today + timedelta(days=1)),
-        "rejected_at": (date(2000, 1, 1), today + timedelta(days=1)),
-    }
-    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, date_fields=dates)
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping)
 
 
-def _id(record: dict, path: Path, position: int) -> str | None:
-    value = str(record.get("record_id") or "").strip()
-    return value or None
-
-
-def streams(landing: Path) -> list[Stream]:
-    root = landing / "ats" / "csv"
-    if not root.is_dir():
-        return []
-    return [
-        Stream(
-            f"ats_{folder.name}",
-            f"ats_{folder.name}",
-            "ats_csv_candidates",
-            folder,
-            ("*.csv", "*.tsv", "*.xlsx"),
-            _read,
-            _id,
-            primary_key="the column mapped to record_id",
-        )
-        for folder in sorted(p for p in root.iterdir() if p.is_dir())
-    ]
+STREAMS = (
+    Stream(
+        source="ats_{folder}",  # one source per ATS folder
+        name="ats_{folder}",
+        raw_table="ats_csv_candidates",
+        folder=Path("ats/csv/*"),
+        patterns=("*.csv", "*.tsv", "*.xlsx"),
+        read=_read,
+        write="merge",
+        holds_people=True,
+        key=Key(("record_id",)),  # the ATS's candidate id: the column mapping.json maps to record_id
+    ),
+)

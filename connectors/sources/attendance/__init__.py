@@ -7,22 +7,15 @@ from pathlib import Path
 from connectors.common.landing import Stream
 from connectors.common.readers import csv_rows
 
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    return f"{path.name}#{position}"
-
-
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "attendance",
-            "event_attendance",
-            "event_attendance",
-            landing / "engagement" / "attendance",
-            ("*.csv",),
-            csv_rows,
-            _id,
-            primary_key="file#row",
-            write_mode="append",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="attendance",
+        name="event_attendance",
+        raw_table="event_attendance",
+        folder=Path("engagement/attendance"),
+        patterns=("*.csv",),
+        read=csv_rows,
+        write="append",  # no key declared: each line is keyed by <file>#<row>
+        holds_people=False,
+    ),
+)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import Fallback, Item, Key, Stream
 from connectors.common.readers import json_document, json_lines
 
 
@@ -45,10 +45,8 @@ def _read(path: Path) -> Iterator[Item]:
     yield from (json_lines(path) if path.suffix == ".jsonl" else json_document(path))
 
 
-def _id(record: dict, path: Path, position: int) -> str | None:
-    if record.get("id"):
-        return str(record["id"])
-    # legacy payloads have no id: derive a stable one from what identifies the application
+def _derived_id(record: dict, path: Path, position: int) -> str | None:
+    """Legacy payloads have no id: a stable one from what identifies the application (none without a name)."""
     applicant = record.get("applicant") or {}
     if not applicant.get("fullName"):
         return None
@@ -63,18 +61,25 @@ def _id(record: dict, path: Path, position: int) -> str | None:
     return "derived-" + hashlib.sha256(basis).hexdigest()[:32]
 
 
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "indeed",
-            "indeed_applications",
-            "indeed_applications",
-            landing / "job_boards" / "indeed",
-            ("*.jsonl", "*.json"),
-            _read,
-            _id,
-            primary_key="id (or a hash of appliedOnMillis, jobId, email, fullName)",
-            json_key_path="$.id",
-            precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET")),
+STREAMS = (
+    Stream(
+        source="indeed",
+        name="indeed_applications",
+        raw_table="indeed_applications",
+        folder=Path("job_boards/indeed"),
+        patterns=("*.jsonl", "*.json"),
+        read=_read,
+        write="merge",
+        holds_people=True,
+        key=Key(
+            ("id",),
+            Fallback(
+                "derived-<hash of appliedOnMillis, job.jobId, applicant.email, applicant.fullName> "
+                "(a payload without applicant.fullName has no key)",
+                _derived_id,
+            ),
         ),
-    ]
+        duckdb_json=True,
+        precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET")),
+    ),
+)

@@ -51,22 +51,31 @@
 
 
 {#- This mail (campaign and step; for one person when `candidate_id` is given) is in the send ledger, in
-    any status: written, accepted, refused or in doubt. -#}
-{% macro was_mailed(campaign_id, step, candidate_id=none) -%}
+    any status: written, accepted, refused or in doubt; recorded before `recorded_before` when it is given
+    (the batch's batch_built_at: rows written since are the send's own progress, which the send step skips
+    itself, so a resumed or retried send is not stopped by what it sent). -#}
+{% macro was_mailed(campaign_id, step, candidate_id=none, recorded_before=none) -%}
     exists (
         select 1 from {{ ref('stg_outbox__sends') }} as sent
         where sent.campaign_id = {{ campaign_id }} and sent.step = {{ step }}
-        {%- if candidate_id is not none %} and sent.candidate_id = {{ candidate_id }}{% endif %})
+        {%- if candidate_id is not none %} and sent.candidate_id = {{ candidate_id }}{% endif %}
+        {%- if recorded_before is not none %} and {{ _recorded_before(recorded_before) }}{% endif %})
 {%- endmacro %}
 
 
-{#- We mailed the person, any campaign, within var('nurture_frequency_cap_days') days before the run date. -#}
-{% macro was_mailed_within_frequency_cap(candidate_id) -%}
+{#- We mailed the person, any campaign, within var('nurture_frequency_cap_days') days before the run date
+    (recorded before `recorded_before` when it is given, as in was_mailed). -#}
+{% macro was_mailed_within_frequency_cap(candidate_id, recorded_before=none) -%}
     {%- set since = dbt.dateadd('day', -(var('nurture_frequency_cap_days') | int),
                                 "cast('" ~ var('as_of_date') ~ "' as timestamp)") -%}
     exists (
         select 1 from {{ ref('stg_outbox__sends') }} as sent
-        where sent.candidate_id = {{ candidate_id }} and sent.recorded_at >= {{ since }})
+        where sent.candidate_id = {{ candidate_id }} and sent.recorded_at >= {{ since }}
+        {%- if recorded_before is not none %} and {{ _recorded_before(recorded_before) }}{% endif %})
+{%- endmacro %}
+
+{% macro _recorded_before(recorded_before) -%}
+    sent.recorded_at < coalesce({{ recorded_before }}, cast('9999-12-31' as timestamp))
 {%- endmacro %}
 
 
@@ -88,8 +97,9 @@
 
 {#- The rules of each kind of outbound row, as (column, expression, the value that lets the row go):
     mail (anyone we may send recruiting mail), nurture and rejection (mail plus the send ledger's rules of
-    that campaign), referral (a provision of personal data to Career Relay). `row` is the batch row's alias (candidate_id, email, campaign_id, step, application_key,
-    consent_reference), `person` the alias of its marts.candidates row. -#}
+    that campaign), referral (a provision of personal data to Career Relay). `row` is the batch row's alias
+    (candidate_id, email, campaign_id, step, application_key, consent_reference; batch_built_at for the send
+    ledger's rules), `person` the alias of its marts.candidates row. -#}
 {% macro mail_rules(kind, row, person) -%}
     {%- set rules = [
         ('has_email', row ~ '.email is not null', true),
@@ -102,13 +112,15 @@
         {#- the person may receive recruiting mail at all: the nurture audience -#}
     {%- elif kind == 'nurture' -%}
         {%- do rules.extend([
-            ('is_already_sent_this_campaign', was_mailed(row ~ '.campaign_id', row ~ '.step', row ~ '.candidate_id'), false),
-            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id'), false),
+            ('is_already_sent_this_campaign', was_mailed(row ~ '.campaign_id', row ~ '.step', row ~ '.candidate_id',
+                row ~ '.batch_built_at'), false),
+            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id', row ~ '.batch_built_at'),
+                false),
         ]) -%}
     {%- elif kind == 'rejection' -%}
         {%- do rules.extend([
             ('is_rejected', is_rejected_application(row ~ '.application_key'), true),
-            ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step'), false),
+            ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', none, row ~ '.batch_built_at'), false),
         ]) -%}
     {%- elif kind == 'referral' -%}
         {#- personal data leaves for Career Relay: consent to that provision (Japan's APPI), not mail consent -#}

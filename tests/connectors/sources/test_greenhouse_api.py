@@ -9,7 +9,7 @@ import pytest
 
 from connectors.common.http import Backoff
 from connectors.common.landing import land_stream
-from connectors.sources import RAW_TABLES, greenhouse
+from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.greenhouse.api import GreenhouseError, GreenhouseSettings, pull
 from crm.warehouse import connect, ensure_schema
 from tests.servers.harvest_server import API_KEY, HarvestServer, make_objects
@@ -34,7 +34,7 @@ def settings(server: HarvestServer, **overrides) -> GreenhouseSettings:
 def pull_and_land(warehouse: Path, landing: Path, config: GreenhouseSettings, sleeps: list | None = None):
     with connect(warehouse) as con:
         files = pull(con, landing, config, sleep=(sleeps.append if sleeps is not None else lambda s: None))
-        results = [r for s in greenhouse.streams(landing) for r in land_stream(con, s)]
+        results = [r for s in all_streams(landing, ["greenhouse"]) for r in land_stream(con, s)]
     return files, results
 
 

@@ -28,7 +28,8 @@ planned as (
         audience.segment,
         'nurture-' || audience.segment || '-{{ period }}' as campaign_id,
         '1' as step,
-        last_mail.last_mailed_at
+        last_mail.last_mailed_at,
+        {{ utc_now() }} as batch_built_at
     from audience
     left join last_mail on last_mail.candidate_id = audience.candidate_id
 )

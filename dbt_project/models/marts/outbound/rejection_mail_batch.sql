@@ -23,7 +23,8 @@ planned as (
         rejections.job_family,
         rejections.closed_date,
         candidates.marketing_consent_source,
-        candidates.has_relay_consent
+        candidates.has_relay_consent,
+        {{ utc_now() }} as batch_built_at
     from rejections
     inner join candidates on candidates.candidate_id = rejections.candidate_id
 )

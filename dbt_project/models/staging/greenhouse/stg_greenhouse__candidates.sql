@@ -10,6 +10,8 @@ renamed as (
         source_record_id,
         load_id,
         loaded_at,
+        file,
+        record_position,
 
         -- names
         {{ blank_to_null(json_str('record', '$.last_name')) }} as family_name,
