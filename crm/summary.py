@@ -210,6 +210,10 @@ class RunSummary:
     def _warnings(self):
         return [w for report in self.build.gates for w in report.warnings]
 
+    def _dbt_warnings(self) -> list[str]:
+        """dbt tests and source freshness at warn severity (the model invariants dbt owns)."""
+        return list(getattr(self.build, "dbt_warnings", None) or [])
+
     def _data_docs(self) -> str | None:
         return next((r.data_docs for r in reversed(self.build.gates) if r.data_docs), None)
 
@@ -242,6 +246,10 @@ class RunSummary:
         lines.append(f"Quality gates passed: {gates}")
         for warning in self._warnings():
             lines.append(f"  warning: {warning.suite}, {warning.expectation} on {warning.column}: {warning.observed}")
+        dbt_warned = self._dbt_warnings()
+        if dbt_warned:
+            lines.append(f"dbt tests and source freshness: {len(dbt_warned):,} warning(s), nothing blocked")
+            lines += [f"  warning: dbt {w}" for w in dbt_warned]
         if self._data_docs():
             lines.append(f"Data Docs: {self._data_docs()}")
         s = self.send
@@ -296,6 +304,9 @@ class RunSummary:
         if self._warnings():
             out += ["", "**Gate warnings:**", ""]
             out += [f"- {w.suite}, {w.expectation} on {w.column}: {w.observed}" for w in self._warnings()]
+        if self._dbt_warnings():
+            out += ["", "**dbt warnings** (warn severity, nothing blocked):", ""]
+            out += [f"- {w}" for w in self._dbt_warnings()]
         s = self.send
         where = "SendGrid" if s.mode == "sendgrid" else "Outbox"
         out += [
@@ -310,7 +321,7 @@ class RunSummary:
 
 RUNBOOK_SECTIONS = {
     "ingest-sources": "A file was quarantined",
-    "build-warehouse": "A quality gate failed",
+    "build-warehouse": "A quality gate failed, or a dbt test",
     "send-nurture": "SendGrid rate-limits, fails, or refuses the key",
     "send-rejections-and-referrals": "Career Relay refuses the key, is down, or a referral push is pending",
 }

@@ -50,7 +50,8 @@ def validate_gate(warehouse: str, stage: str, as_of: date, cap_days: int = 14) -
     create_markdown_artifact(
         key=f"quality-gate-{stage}",
         markdown=report.markdown(stage),
-        description=f"Great Expectations results for the {stage} stage",
+        description=f"Great Expectations results for the {stage} stage: every expectation, BLOCKING or warning, "
+        "with what it observed",
     )
     if report.data_docs:
         create_link_artifact(

@@ -60,6 +60,12 @@
     safe_cast({{ expr }} as {{ type }})
 {%- endmacro %}
 
+{#- When this dbt invocation started (UTC), as a timestamp: the "build" that incremental history models
+    stamp their new rows with. -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
 {#- The current time as a UTC timestamp without time zone, the form every *_at column here has (the send
     ledger's recorded_at is written by Python in naive UTC). -#}
 {% macro utc_now() -%}

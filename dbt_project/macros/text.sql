@@ -25,6 +25,19 @@
     nullif(regexp_extract({{ expr }}, '{{ pattern }}', {{ group }}), '')
 {%- endmacro %}
 
+{#- Whether the whole text matches a regular expression. -#}
+{% macro regex_full_match(expr, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'recruiting_crm')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(expr, pattern) -%}
+    regexp_like({{ expr }}, '^(?:{{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(expr, pattern) -%}
+    regexp_full_match({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
 {#- Empty or blank text becomes NULL. -#}
 {% macro blank_to_null(expr) -%}
     nullif(trim({{ expr }}), '')

@@ -135,7 +135,7 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week,
     archived = list((landing_copy / "_archive").rglob("*.jsonl"))
     assert archived and not list((landing_copy / "job_boards" / "indeed").glob("*.jsonl"))  # kept, moved per load
     docs = Path(summary.build.gates[-1].data_docs)
-    assert docs.name == "index.html" and "marts_candidate_crosswalk" in docs.read_text()
+    assert docs.name == "index.html" and "raw_greenhouse_candidates" in docs.read_text()
     assert "Data Docs:" in summary.text() and "Quality gates passed" in summary.text()
 
     bodies = outbox_bodies(tmp_path)

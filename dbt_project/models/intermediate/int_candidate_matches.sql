@@ -42,9 +42,9 @@ decided_pairs as (
     inner join keys as l on l.node_id = decisions.node_id_l
     inner join keys as r on r.node_id = decisions.node_id_r
     where not exists (
-        select 1 from blocked_pairs
-        where blocked_pairs.node_id_l = decisions.node_id_l and blocked_pairs.node_id_r = decisions.node_id_r
-    )
+            select 1 from blocked_pairs
+            where blocked_pairs.node_id_l = decisions.node_id_l and blocked_pairs.node_id_r = decisions.node_id_r
+        )
 ),
 
 pairs as (
@@ -54,22 +54,40 @@ pairs as (
 ),
 
 weights as (
-    select field, level, m_probability, u_pairs, match_weight from {{ ref('int_match_weights') }}
+    select
+        field,
+        level,
+        m_probability,
+        u_pairs,
+        match_weight
+    from {{ ref('int_match_weights') }}
 ),
 
 -- among random pairs with the same job and skills, the share that also have about the same experience
 years_share as (
     select
         max(case when level = 'same_job_years_and_skills' then u_pairs end) * 1.0
-            / nullif(sum(case when level in ('same_job_years_and_skills', 'same_job_and_skills') then u_pairs end), 0)
+        / nullif(sum(case when level in ('same_job_years_and_skills', 'same_job_and_skills') then u_pairs end), 0)
             as share
     from weights
     where field = 'career'
 ),
 
-{#- Term-frequency adjustment: when two records agree on a name or a skill set, the evidence depends on
+-- one row each: the share above (1 when there are no random pairs to learn it from) and the prior weight
+years as (
+    select coalesce(max(share), 1) as share
+    from years_share
+),
+
+prior as (
+    select max(match_weight) as match_weight
+    from weights
+    where field = 'prior'
+),
+
+{# Term-frequency adjustment: when two records agree on a name or a skill set, the evidence depends on
     how common that value is. The weight becomes log2(m / frequency of the value) instead of the
-    level's average log2(m / u), floored at one record in all. -#}
+    level's average log2(m / u), floored at one record in all. #}
 adjusted as (
     select
         pairs.*,
@@ -77,34 +95,40 @@ adjusted as (
         {%- if field == 'name' %}
         case
             when pairs.name_level in ('exact', 'same_reading')
-            then ln(name_w.m_probability / greatest(pairs.name_frequency, 1.0 / {{ records }})) / ln(2)
+                then ln(name_w.m_probability / greatest(pairs.name_frequency, 1.0 / {{ records }})) / ln(2)
             else coalesce(name_w.match_weight, 0)
         end as name_weight,
         {%- elif field == 'career' %}
         case
             when pairs.career_level = 'same_job_years_and_skills'
-            then ln(career_w.m_probability
-                    / greatest(pairs.skills_frequency * coalesce((select share from years_share), 1), 1.0 / {{ records }})) / ln(2)
+                then
+                    ln(career_w.m_probability / greatest(pairs.skills_frequency * years.share, 1.0 / {{ records }}))
+                    / ln(2)
             when pairs.career_level = 'same_job_and_skills'
-            then ln(career_w.m_probability / greatest(pairs.skills_frequency, 1.0 / {{ records }})) / ln(2)
+                then ln(career_w.m_probability / greatest(pairs.skills_frequency, 1.0 / {{ records }})) / ln(2)
             else coalesce(career_w.match_weight, 0)
         end as career_weight,
         {%- else %}
         coalesce({{ field }}_w.match_weight, 0) as {{ field }}_weight,
         {%- endif %}
         {%- endfor %}
-        (select match_weight from weights where field = 'prior') as prior_weight
+        prior.match_weight as prior_weight
     from pairs
-    {%- for field in fields %}
+    cross join years
+    cross join prior
+    {% for field in fields -%}
     left join weights as {{ field }}_w
         on {{ field }}_w.field = '{{ field }}' and {{ field }}_w.level = pairs.{{ field }}_level
-    {%- endfor %}
+    {% endfor -%}
 ),
 
 scored as (
     select
         adjusted.*,
-        prior_weight {%- for field in fields %} + {{ field }}_weight{% endfor %} as match_weight
+        adjusted.prior_weight
+        {%- for field in fields %}
+        + adjusted.{{ field }}_weight
+        {%- endfor %} as match_weight
     from adjusted
 ),
 
@@ -122,8 +146,9 @@ decided as (
         decisions.reason as decision_reason
     from scored
     left join decisions
-        on decisions.node_id_l = scored.node_id_l
-       and decisions.node_id_r = scored.node_id_r
+        on
+            decisions.node_id_l = scored.node_id_l
+            and decisions.node_id_r = scored.node_id_r
 )
 
 -- pairs scored 'no_match' are left out: int_candidate_pairs keeps every compared pair's levels

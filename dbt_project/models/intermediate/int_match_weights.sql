@@ -16,6 +16,11 @@
 {%- set sample = var('match_weight_sample_records') | int %}
 {#- identifier levels whose u comes from clearly different people rather than from the random sample -#}
 {%- set identifier_fields = {'email': ['exact', 'same_mailbox', 'one_typo'], 'phone': ['exact']} %}
+{%- set is_identifier_level = [] %}
+{%- for field, levels in identifier_fields.items() %}
+{%- do is_identifier_level.append(
+    "(all_levels.field = '" ~ field ~ "' and all_levels.level in ('" ~ levels | join("', '") ~ "'))") %}
+{%- endfor %}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}
@@ -32,12 +37,15 @@ sampled as (
 ),
 
 shuffled as (
-    select *, row_number() over (order by {{ hash_number('record_key') }}, record_key) as shuffle_rank
+    select
+        *,
+        row_number() over (order by {{ hash_number('record_key') }}, record_key) as shuffle_rank
     from sampled
 ),
 
 random_pairs as (
-    select {{ comparison_levels('l', 'r') }}
+    select
+        {{ comparison_levels('l', 'r') }}
     from shuffled as l
     inner join shuffled as r on r.shuffle_rank = l.shuffle_rank + 1
 ),
@@ -54,7 +62,10 @@ random_pairs as (
 
 all_levels as (
     {%- for field in fields %}{% for level in levels[field] %}
-    select '{{ field }}' as field, '{{ level }}' as level, {{ loop.index }} as level_order
+    select
+        '{{ field }}' as field,
+        '{{ level }}' as level,
+        {{ loop.index }} as level_order
     {{- " union all" if not (loop.last and field == fields[-1]) }}
     {%- endfor %}{% endfor %}
 ),
@@ -70,10 +81,14 @@ surely_same as (
 
 m_counts as (
     {%- for field in fields %}
-    select '{{ field }}' as field, {{ field }}_level as level, count(*) as pairs
+    select
+        '{{ field }}' as field,
+        {{ field }}_level as level,
+        count(*) as pairs
     from surely_same
-    where {{ 'is_sure_without_email' if field == 'email' else ('is_sure_without_phone' if field == 'phone' else 'is_sure') }}
-      and {{ field }}_level <> 'missing'
+    {%- set sure = 'is_sure_without_email' if field == 'email' else (
+        'is_sure_without_phone' if field == 'phone' else 'is_sure') %}
+    where {{ sure }} and {{ field }}_level <> 'missing'
     group by {{ field }}_level
     {{ "union all" if not loop.last }}
     {%- endfor %}
@@ -81,7 +96,10 @@ m_counts as (
 
 sampled_u_counts as (
     {%- for field in fields %}
-    select '{{ field }}' as field, {{ field }}_level as level, count(*) as pairs
+    select
+        '{{ field }}' as field,
+        {{ field }}_level as level,
+        count(*) as pairs
     from random_pairs
     where {{ field }}_level <> 'missing'
     group by {{ field }}_level
@@ -97,7 +115,10 @@ clearly_different_people as (
 
 identifier_u_counts as (
     {%- for field in identifier_fields %}
-    select '{{ field }}' as field, {{ field }}_level as level, count(*) as pairs
+    select
+        '{{ field }}' as field,
+        {{ field }}_level as level,
+        count(*) as pairs
     from clearly_different_people
     where {{ field }}_level in ({{ "'" ~ identifier_fields[field] | join("', '") ~ "'" }})
     group by {{ field }}_level
@@ -107,11 +128,16 @@ identifier_u_counts as (
 
 u_counts as (
     select * from sampled_u_counts
-    where not ({% for field in identifier_fields %}(field = '{{ field }}' and level in ({{ "'" ~ identifier_fields[field] | join("', '") ~ "'" }})){{ " or " if not loop.last }}{% endfor %})
+    where not (
+            {% for field in identifier_fields %}(
+                field = '{{ field }}' and level in ({{ "'" ~ identifier_fields[field] | join("', '") ~ "'" }})
+            ){{ " or " if not loop.last }}{% endfor %}
+        )
 ),
 
 all_pairs as (
-    select count(*) * (count(*) - 1) / 2.0 as pairs from keys
+    select count(*) * (count(*) - 1) / 2.0 as pairs
+    from keys
 ),
 
 smoothed as (
@@ -122,24 +148,35 @@ smoothed as (
         coalesce(m_counts.pairs, 0) as m_pairs,
         coalesce(u_counts.pairs, identifier_u_counts.pairs, 0) as u_pairs,
         (coalesce(m_counts.pairs, 0) + 1.0)
-            / (sum(coalesce(m_counts.pairs, 0)) over (partition by all_levels.field) + count(*) over (partition by all_levels.field))
+        / (
+            sum(coalesce(m_counts.pairs, 0)) over (partition by all_levels.field)
+            + count(*) over (partition by all_levels.field)
+        )
             as m_probability,
         case
-            when {% for field in identifier_fields %}(all_levels.field = '{{ field }}' and all_levels.level in ({{ "'" ~ identifier_fields[field] | join("', '") ~ "'" }})){{ " or " if not loop.last }}{% endfor %}
-            then (coalesce(identifier_u_counts.pairs, 0) + 1.0) / (select pairs from all_pairs)
+            when {{ is_identifier_level | join('\n                or ') }}
+                then (coalesce(identifier_u_counts.pairs, 0) + 1.0) / (select all_pairs.pairs from all_pairs)
             else (coalesce(u_counts.pairs, 0) + 1.0)
-                / (sum(coalesce(u_counts.pairs, 0)) over (partition by all_levels.field) + count(*) over (partition by all_levels.field))
+                / (
+                    sum(coalesce(u_counts.pairs, 0)) over (partition by all_levels.field)
+                    + count(*) over (partition by all_levels.field)
+                )
         end as u_probability
     from all_levels
     left join m_counts on m_counts.field = all_levels.field and m_counts.level = all_levels.level
     left join u_counts on u_counts.field = all_levels.field and u_counts.level = all_levels.level
-    left join identifier_u_counts on identifier_u_counts.field = all_levels.field and identifier_u_counts.level = all_levels.level
+    left join
+        identifier_u_counts
+        on identifier_u_counts.field = all_levels.field and identifier_u_counts.level = all_levels.level
 ),
 
 prior as (
     select
-        (select count(*) from surely_same where is_sure) * 1.0
-            / (select pairs from all_pairs) as match_share
+        (
+            select count(*) from surely_same
+            where is_sure
+        ) * 1.0
+        / (select all_pairs.pairs from all_pairs) as match_share
 )
 
 select
@@ -153,5 +190,13 @@ select
     ln(m_probability / u_probability) / ln(2) as match_weight
 from smoothed
 union all
-select 'prior', 'all pairs', 0, null, null, match_share, 1 - match_share, ln(match_share / (1 - match_share)) / ln(2)
+select
+    'prior' as field,
+    'all pairs' as level,
+    0 as level_order,
+    null as m_pairs,
+    null as u_pairs,
+    match_share as m_probability,
+    1 - match_share as u_probability,
+    ln(match_share / (1 - match_share)) / ln(2) as match_weight
 from prior
