@@ -5,7 +5,7 @@
     - birth date, gender: the most trusted source, then the most recent;
     - email, phone, place, job type, experience, skills and consent: the most recent statement, then the
       most trusted source.
-    Each field's `*_source` column names the source record (`source:source_record_id`) it came from. -#}
+    Each field’s `*_source` column names the source record (`source:source_record_id`) it came from. -#}
 
 with records as (
     select
