@@ -66,7 +66,7 @@ PREFECT_LOCAL_API := http://127.0.0.1:$(PREFECT_PORT)/api
 # Both run in the background of one shell that waits; Ctrl-C (or SIGTERM) reaches the shell's trap, which
 # stops the worker and the server together (SIGTERM, then SIGKILL after a 10 s grace: a worker can hang
 # while it shuts down). SQLite's busy timeout is raised for the local server; use PostgreSQL in production
-# (docs/runbook.md).
+# (docs/prefect-server.md).
 server: $(STAMP)  ## a local Prefect server (UI on http://127.0.0.1:4200) and a process worker; Ctrl-C stops both
 	@export PREFECT_API_URL=$(PREFECT_LOCAL_API) PREFECT_SERVER_DATABASE_TIMEOUT=$${PREFECT_SERVER_DATABASE_TIMEOUT:-30}; \
 	worker=; \
