@@ -7,7 +7,10 @@ with issues as (
 ),
 
 crosswalk as (
-    select record_key, candidate_id from {{ ref('candidate_crosswalk') }}
+    select
+        record_key,
+        candidate_id
+    from {{ ref('candidate_crosswalk') }}
 )
 
 select

@@ -11,7 +11,9 @@ renamed as (
         source_record_id as scorecard_id,
         {{ json_str('record', '$.candidate_id') }} as greenhouse_candidate_id,
         {{ json_str('record', '$.application_id') }} as application_id,
-        coalesce({{ json_str('record', '$.interview_step.name') }}, {{ json_str('record', '$.interview') }}) as interview,
+        coalesce(
+            {{ json_str('record', '$.interview_step.name') }}, {{ json_str('record', '$.interview') }}
+        ) as interview,
         {{ blank_to_null(json_str('record', '$.interviewed_at')) }} as interviewed_at_raw,
         {{ blank_to_null(json_str('record', '$.submitted_at')) }} as submitted_at_raw,
         {{ iso_to_utc_timestamp(json_str('record', '$.interviewed_at')) }} as interviewed_at,

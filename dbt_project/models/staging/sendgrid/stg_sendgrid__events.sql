@@ -4,7 +4,11 @@ with source as (
 
 first_delivery as (
     -- the webhook retries: one row per sg_event_id, the first landed
-    select *, row_number() over (partition by source_record_id order by loaded_at, load_id, record_position) as delivery_rank
+    select
+        *,
+        row_number() over (
+            partition by source_record_id order by loaded_at, load_id, record_position
+        ) as delivery_rank
     from source
 )
 
