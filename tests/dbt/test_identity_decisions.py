@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from crm.dbt_runner import run_dbt
+import pytest
+
+from crm.dbt_runner import DbtFailed, run_dbt
 from crm.warehouse import connect
 
 AS_OF = date(2026, 11, 25)
@@ -35,8 +37,8 @@ def test_a_cannot_link_decision_splits_the_pair_and_its_guard_fails_until_it_doe
         assert first == second
 
     # the decision is not applied yet: the guard must say so
-    guard = run_dbt(["test", "--select", GUARD], warehouse_copy, AS_OF)
-    assert not guard.success, "the cannot_link guard passed while the pair still shares a candidate"
+    with pytest.raises(DbtFailed, match=GUARD):
+        run_dbt(["test", "--select", GUARD], warehouse_copy, AS_OF)
 
     # the next build (the seed table as the reviewer left it) keeps them apart, and the guard passes
     rebuilt = run_dbt(
