@@ -37,8 +37,11 @@ demo: $(LANDING)/truth.csv
 run: $(STAMP) $(LANDING)/truth.csv
 	CRM_LANDING_STABLE_SECONDS=$${CRM_LANDING_STABLE_SECONDS:-0} $(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
 
+# two workers (pytest-xdist): the expensive fixtures (the built demo warehouse, the Prefect test server) are
+# built once and shared through a file lock (tests/conftest.py); TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # style is mechanical: ruff for Python (lint and format), sqlfluff with the dbt templater for the models
 lint: $(STAMP)
