@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
-SQL_FILES = sorted(p for folder in ("models", "macros", "tests", "snapshots") for p in (PROJECT / folder).rglob("*.sql"))
+SQL_FILES = sorted(
+    p for folder in ("models", "macros", "tests", "snapshots") for p in (PROJECT / folder).rglob("*.sql")
+)
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: str(p.relative_to(PROJECT)))
