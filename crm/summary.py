@@ -97,6 +97,8 @@ RELAY_CREDITS = """
     from (select * from marts.relay_credits qualify row_number() over (partition by company_id order by month desc) = 1)
 """
 LANDED_BY_SOURCE = "select source, sum(records_landed) from audit.loads where status = 'loaded' group by source"
+# the people a source's records describe today (a record landed in three versions is one record, one person)
+PEOPLE_BY_SOURCE = "select source, count(distinct candidate_id) from marts.candidate_crosswalk group by source"
 # values staging emptied (the record landed and counts), per source, field and rule
 FIELD_ISSUES = "select source, field, rule, count(*) from marts.field_issues group by all order by all"
 
@@ -108,6 +110,8 @@ def read_warehouse_counts(warehouse: str) -> dict[str, int]:
             counts[name] = con.execute(sql).fetchone()[0]
         for source, landed in con.execute(LANDED_BY_SOURCE).fetchall():
             counts[f"landed:{source}"] = int(landed or 0)
+        for source, people in con.execute(PEOPLE_BY_SOURCE).fetchall():
+            counts[f"people:{source}"] = int(people)
         try:
             issues = con.execute(FIELD_ISSUES).fetchall()
         except duckdb.CatalogException:  # a warehouse built before field issues existed
@@ -119,6 +123,19 @@ def read_warehouse_counts(warehouse: str) -> dict[str, int]:
         for name, value in zip(("relay_referrals", "relay_slots_earned", "relay_slots_left", "relay_unmatched"), row):
             counts[name] = int(value)
     return counts
+
+
+# "in warehouse" counts record versions (every landed version of every record, applications and events too);
+# "people" the persons a source's candidate records describe today, after merging
+TEXT_TITLE = "Records per source (new files this run; all landed so far, and the people they describe):"
+TEXT_HEADER = (
+    f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
+    f" {'in warehouse':>12} {'people':>9} {'field issues':>12} {'unrecognised':>12}"
+)
+
+
+def _people(people: int | None) -> str:
+    return "-" if people is None else f"{people:,}"
 
 
 @dataclass
@@ -157,7 +174,8 @@ class RunSummary:
 
     def _source_rows(self):
         """Per source: files loaded and skipped this run, records read, landed and quarantined this run, all
-        landed so far, values emptied in staging (marts.field_issues) and files no stream reads."""
+        record versions landed so far and the people their records describe (none for sources of events),
+        values emptied in staging (marts.field_issues) and files no stream reads."""
         landed_before = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("landed:")}
         with_issues = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("field_issues:")}
         notices = getattr(self.ingest, "notices", {}) or {}
@@ -172,6 +190,7 @@ class RunSummary:
                 t.records_landed,
                 t.records_quarantined,
                 self.warehouse.get(f"landed:{source}", 0),
+                self.warehouse.get(f"people:{source}"),
                 self.warehouse.get(f"field_issues:{source}", 0),
                 sum(n.source == source and n.kind != "waiting" for n in notices.values()),
             )
@@ -219,15 +238,11 @@ class RunSummary:
 
     def text(self) -> str:
         w = self.warehouse
-        lines = ["Records per source (new files this run; all landed so far):"]
-        lines.append(
-            f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
-            f" {'in warehouse':>12} {'field issues':>12} {'unrecognised':>12}"
-        )
-        for source, loaded, skipped, read, landed, quarantined, total, issues, unread in self._source_rows():
+        lines = [TEXT_TITLE, TEXT_HEADER]
+        for source, loaded, skipped, read, landed, quarantined, total, people, issues, unread in self._source_rows():
             lines.append(
                 f"  {source:32} {loaded:>5} {skipped:>7} {read:>9,} {landed:>9,} {quarantined:>11,} {total:>12,}"
-                f" {issues:>12,} {unread:>12,}"
+                f" {_people(people):>9} {issues:>12,} {unread:>12,}"
             )
         if not self.ingest.load_ids:
             lines.append("  no new files: 0 records loaded")
@@ -276,13 +291,14 @@ class RunSummary:
         out = [
             "## Pipeline run",
             "",
-            "| source | files | skipped | read | landed | quarantined | in warehouse | field issues | unrecognised |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| source | files | skipped | read | landed | quarantined | in warehouse | people | field issues "
+            "| unrecognised |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for source, loaded, skipped, read, landed, quarantined, total, issues, unread in self._source_rows():
+        for source, loaded, skipped, read, landed, quarantined, total, people, issues, unread in self._source_rows():
             out.append(
                 f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} "
-                f"| {issues:,} | {unread:,} |"
+                f"| {_people(people)} | {issues:,} | {unread:,} |"
             )
         if self._field_issue_lines():
             out += ["", "**Field issues** (warning: the records landed, these values are empty):", ""]

@@ -49,6 +49,7 @@ def _ingest() -> IngestSummary:
 def _summary() -> RunSummary:
     counts = {
         "landed:agency_acme": 10,
+        "people:agency_acme": 7,
         "field_issues:agency_acme": 3,
         "field_issue:agency_acme:birth_date:implausible_date": 2,
         "field_issue:agency_acme:referred_date:unparseable_date": 1,
@@ -64,9 +65,11 @@ def _summary() -> RunSummary:
 
 def test_field_issues_and_unrecognised_files_are_shown_per_source():
     text, markdown = _summary().text(), _summary().markdown()
-    assert "| agency_acme | 1 | 0 | 10 | 10 | 0 | 10 | 3 | 1 |" in markdown
-    assert "| greenhouse | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 1 |" in markdown  # the refused link counts
+    # 10 record versions landed describe 7 people; a source without candidate records has no people column
+    assert "| agency_acme | 1 | 0 | 10 | 10 | 0 | 10 | 7 | 3 | 1 |" in markdown
+    assert "| greenhouse | 0 | 0 | 0 | 0 | 0 | 0 | - | 0 | 1 |" in markdown  # the refused link counts
     assert "field issues" in text.splitlines()[1] and "unrecognised" in text.splitlines()[1]
+    assert "people" in text.splitlines()[1] and " 10         7 " in text.splitlines()[2]
     assert (
         "warning: field issues, agency_acme: 3 value(s) emptied (2 birth_date implausible_date, 1 referred_date unparseable_date)"
         in text
