@@ -80,6 +80,9 @@ def _required_keys(*keys: str) -> Callable[[], list]:
     ]
 
 
+FILES_SUFFIX = " files"  # beside each required-key count: [file, load_id, source] of the records lacking it
+
+
 def _latest(table: str, checks: dict[str, str]) -> str:
     """Counted in DuckDB: one row with the number of records checked and, per required key, how many lack it.
 
@@ -87,7 +90,10 @@ def _latest(table: str, checks: dict[str, str]) -> str:
     without fixing a bad export fails again, a corrected export replaces the bad records and passes, and
     a run only pays for what it landed."""
     columns = ",\n            ".join(
-        f'count(*) filter (where not ({expr})) as "{name}"' for name, expr in checks.items()
+        f'count(*) filter (where not ({expr})) as "{name}",\n            '
+        # the landed files that hold such records (path and load): the failure message says where they are now
+        f'list(distinct [r.file, r.load_id, r.source]) filter (where not ({expr})) as "{name}{FILES_SUFFIX}"'
+        for name, expr in checks.items()
     )
     return f"""
         select

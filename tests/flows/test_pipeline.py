@@ -6,6 +6,7 @@ arrives and the next run counts it and sends nothing twice."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from datetime import date
@@ -88,6 +89,8 @@ def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(operator_week):
     assert failed.is_failed()
     message = str(failed.message) + str(failed.result(raise_on_failure=False))
     assert "raw_greenhouse_candidates" in message and "email_addresses" in message
+    # it names the file that broke the rule where it is now, in the archive of the load that landed it
+    assert re.search(r"In 1 file\(s\): \S*/_archive/greenhouse/[^/]+/candidates_\S+\.json", message), message
     assert operator_week.outbox_after_failure == []
     # the failed run says so on itself: where it stopped, what landed, that nothing was sent, what to do
     (published,) = [a.data for a in run_artifacts(failed.state_details.flow_run_id) if a.key == "pipeline-summary"]
