@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import socket
+import time
 
 import pytest
 from python_http_client import exceptions
@@ -16,9 +17,9 @@ from connectors.sinks.sendgrid.settings import SenderSettings
 from tests.servers.sendgrid_server import API_KEY, FailurePlan, MailSendServer, problems
 
 
-def _client(server: MailSendServer, key: str = API_KEY) -> SendGridAPIClient:
+def _client(server: MailSendServer, key: str = API_KEY, timeout: float = 30.0) -> SendGridAPIClient:
     client = SendGridAPIClient(key, host=server.host)
-    client.client.timeout = 1.0  # the SDK has none by default
+    client.client.timeout = timeout  # the SDK has none by default; validating 1,001 personalizations takes a while
     return client
 
 
@@ -88,9 +89,10 @@ def test_a_wrong_key_is_401_and_sandbox_mode_validates_without_delivering():
 
 
 def test_it_fails_on_purpose_before_accepting_anything():
-    plan = FailurePlan(script=["429", "500", "drop", "slow", "ok"], slow_seconds=1.5, retry_after_seconds=2)
+    # the slow answer comes 2 s after the client gave up (room for a loaded machine), then the next is answered
+    plan = FailurePlan(script=["429", "500", "drop", "slow", "ok"], slow_seconds=7.0, retry_after_seconds=2)
     with MailSendServer(plan) as server:
-        client = _client(server)
+        client = _client(server, timeout=5.0)
         with pytest.raises(exceptions.TooManyRequestsError) as limited:
             client.send(_body(1))
         assert limited.value.headers["Retry-After"] == "2"
@@ -101,8 +103,11 @@ def test_it_fails_on_purpose_before_accepting_anything():
             client.send(_body(1))
         assert not isinstance(dropped.value, exceptions.HTTPError)
         with pytest.raises((socket.timeout, TimeoutError, OSError)):
-            client.send(_body(1))  # slower than the client's 1 s timeout
+            client.send(_body(1))  # slower than the client's 5 s timeout
         assert client.send(_body(1)).status_code == 202
+        deadline = time.monotonic() + 15
+        while len(server.delivered) < 2 and time.monotonic() < deadline:  # the slow answer is still on its way
+            time.sleep(0.1)
     # only the last request was accepted; the slow one was answered after the client gave up and counts:
     # a timeout is not proof that nothing was sent
     assert len(server.delivered) == 2
