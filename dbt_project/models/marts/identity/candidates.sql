@@ -5,9 +5,9 @@
     - birth date, gender: the most trusted source, then the most recent;
     - email, phone, place, job type, experience and skills: the most recent statement, then the most
       trusted source;
-    - consent (marketing mail, provision to Career Relay): the statement received last (the source's own
+    - consent (marketing mail, provision to Career Relay): the statement received last (the source’s own
       consent time where it has one, else when the record version saying it landed), and on a tie the more
-      restrictive (no before yes): a withdrawal in a newer file beats an older yes whatever the records'
+      restrictive (no before yes): a withdrawal in a newer file beats an older yes whatever the records’
       business dates.
     Each field's `*_source` column names the source record (`source:source_record_id`) it came from. -#}
 

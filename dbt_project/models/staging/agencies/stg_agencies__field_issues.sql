@@ -11,4 +11,7 @@ with candidates as (
     'referred_date': ['referred_date_raw', 'event_date'],
 }) }}
 union all
-{{ consent_field_issues('candidates', {'marketing_opt_in': 'marketing_answer', 'third_party_consent': 'relay_answer'}) }}
+{{ consent_field_issues('candidates', {
+    'marketing_opt_in': 'marketing_answer',
+    'third_party_consent': 'relay_answer',
+}) }}

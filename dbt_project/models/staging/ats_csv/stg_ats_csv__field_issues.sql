@@ -12,4 +12,7 @@ with candidates as (
     'rejected_date': ['rejected_date_raw', 'event_date'],
 }) }}
 union all
-{{ consent_field_issues('candidates', {'marketing_opt_in': 'marketing_answer', 'third_party_consent': 'relay_answer'}) }}
+{{ consent_field_issues('candidates', {
+    'marketing_opt_in': 'marketing_answer',
+    'third_party_consent': 'relay_answer',
+}) }}

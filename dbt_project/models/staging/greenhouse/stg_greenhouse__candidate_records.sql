@@ -29,7 +29,7 @@ select
     is_marketing_opt_in,
     marketing_opt_in_date,
     has_relay_consent,
-    -- a statement counts from when it was given: Greenhouse's own opt-in date for a yes that has one, else
+    -- a statement counts from when it was given: Greenhouse’s own opt-in date for a yes that has one, else
     -- when the record version saying it landed (a withdrawal carries no date of its own)
     case
         when is_marketing_opt_in then coalesce(cast(marketing_opt_in_date as timestamp), loaded_at)

@@ -38,7 +38,8 @@ renamed as (
             {{ consent_answer(json_str('record', '$.can_email')) }}
         ) as is_marketing_opt_in,
         {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in_at.value'), 'date') }} as marketing_opt_in_date,
-        {{ consent_answer(json_str('record', '$.keyed_custom_fields.career_relay_consent.value')) }} as has_relay_consent,
+        {{ consent_answer(json_str('record', '$.keyed_custom_fields.career_relay_consent.value')) }}
+            as has_relay_consent,
 
         -- timestamps; one that is not is emptied and recorded (stg_greenhouse__field_issues)
         {{ blank_to_null(json_str('record', '$.created_at')) }} as created_at_raw,
