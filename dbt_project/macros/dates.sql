@@ -46,7 +46,7 @@
     cast({{ try_cast_as(expr, 'timestamptz') }} at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
-{#- A cast that gives NULL instead of failing on a bad value. dbt's own safe_cast is a plain cast on
+{#- A cast that gives NULL instead of failing on a bad value. dbt’s own safe_cast is a plain cast on
     DuckDB, which aborts the whole build on one unreadable value. -#}
 {% macro try_cast_as(expr, type) -%}
     {{ return(adapter.dispatch('try_cast_as', 'recruiting_crm')(expr, type)) }}
@@ -67,7 +67,7 @@
 {%- endmacro %}
 
 {#- The current time as a UTC timestamp without time zone, the form every *_at column here has (the send
-    ledger's recorded_at is written by Python in naive UTC). -#}
+    ledger’s recorded_at is written by Python in naive UTC). -#}
 {% macro utc_now() -%}
     {{ return(adapter.dispatch('utc_now', 'recruiting_crm')()) }}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{#- The source tables (relation names) a model reads, directly or through other models, from dbt's graph.
+{#- The source tables (relation names) a model reads, directly or through other models, from dbt’s graph.
     Empty at parse time (the graph is only complete when tests run). -#}
 {% macro upstream_sources(model_name) -%}
     {%- set found = [] -%}

@@ -15,7 +15,7 @@
 {%- endmacro %}
 
 
-{#- Every source's canonical `canonical` model, unioned by name: each model is asked for exactly `columns`,
+{#- Every source’s canonical `canonical` model, unioned by name: each model is asked for exactly `columns`,
     in this order, so a model that lacks one fails the build naming the model and the column. -#}
 {% macro union_canonical_models(canonical, columns) -%}
     {%- set models = canonical_models(canonical) -%}

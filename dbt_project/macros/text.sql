@@ -65,7 +65,7 @@
             then '+81' || {{ after_81 }}
         when {{ digits }} like '0%' and {{ digits }} not like '00%' and length({{ digits }}) between 10 and 11
             then '+81' || substr({{ digits }}, 2)
-        {#- another country's number written in international form is kept as E.164 -#}
+        {#- another country’s number written in international form is kept as E.164 -#}
         when {{ digits }} like '+%' and {{ digits }} not like '+81%' and {{ digits }} not like '+0%'
              and length({{ digits }}) - 1 between 8 and 15
             then {{ digits }}

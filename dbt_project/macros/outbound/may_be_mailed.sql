@@ -52,7 +52,7 @@
 
 {#- This mail (campaign and step; for one person when `candidate_id` is given) is in the send ledger, in
     any status: written, accepted, refused or in doubt; recorded before `recorded_before` when it is given
-    (the batch's batch_built_at: rows written since are the send's own progress, which the send step skips
+    (the batch’s batch_built_at: rows written since are the send’s own progress, which the send step skips
     itself, so a resumed or retried send is not stopped by what it sent). -#}
 {% macro was_mailed(campaign_id, step, candidate_id=none, recorded_before=none) -%}
     exists (
@@ -79,7 +79,7 @@
 {%- endmacro %}
 
 
-{#- The person's data was provided to Career Relay before (the provision log). -#}
+{#- The person’s data was provided to Career Relay before (the provision log). -#}
 {% macro was_provided_to_career_relay(candidate_id) -%}
     exists (
         select 1 from {{ ref('stg_outbox__provisions') }} as provided
@@ -96,10 +96,10 @@
 
 
 {#- The rules of each kind of outbound row, as (column, expression, the value that lets the row go):
-    mail (anyone we may send recruiting mail), nurture and rejection (mail plus the send ledger's rules of
-    that campaign), referral (a provision of personal data to Career Relay). `row` is the batch row's alias
+    mail (anyone we may send recruiting mail), nurture and rejection (mail plus the send ledger’s rules of
+    that campaign), referral (a provision of personal data to Career Relay). `row` is the batch row’s alias
     (candidate_id, email, campaign_id, step, application_key, consent_reference; batch_built_at for the send
-    ledger's rules), `person` the alias of its marts.candidates row. -#}
+    ledger’s rules), `person` the alias of its marts.candidates row. -#}
 {% macro mail_rules(kind, row, person) -%}
     {%- set rules = [
         ('has_email', row ~ '.email is not null', true),
@@ -123,7 +123,7 @@
             ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', none, row ~ '.batch_built_at'), false),
         ]) -%}
     {%- elif kind == 'referral' -%}
-        {#- personal data leaves for Career Relay: consent to that provision (Japan's APPI), not mail consent -#}
+        {#- personal data leaves for Career Relay: consent to that provision (Japan’s APPI), not mail consent -#}
         {%- set rules = [
             ('has_relay_consent', 'coalesce(' ~ person ~ '.has_relay_consent, false)', true),
             ('is_consent_reference_current', row ~ '.consent_reference is not null and ' ~ row ~ '.consent_reference = '
@@ -153,7 +153,7 @@
 {%- endmacro %}
 
 
-{#- Each rule of `kind` as a column named after it: the select list of a send gate's view. -#}
+{#- Each rule of `kind` as a column named after it: the select list of a send gate’s view. -#}
 {% macro rule_columns(kind, row, person) -%}
     {%- for name, expression, passes in mail_rules(kind, row, person) %}
     {{ expression }} as {{ name }}{{ ',' if not loop.last }}

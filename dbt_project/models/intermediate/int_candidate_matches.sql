@@ -1,7 +1,7 @@
 {#- The pairs that matched, need review, or carry a reviewed decision, with their evidence and decision
     (rule_version 'fs-v1'). Pairs that scored 'no_match' are left out; int_candidate_pairs has them.
 
-    match_weight = prior + the weight of each field's agreement level (int_match_weights);
+    match_weight = prior + the weight of each field’s agreement level (int_match_weights);
     match_probability = 1 / (1 + 2^-match_weight).
     A pair is a 'match' from var('match_threshold') up, goes to people for 'review' from
     var('review_threshold') up, and is otherwise 'no_match'. A reviewed decision in the seed
@@ -87,7 +87,7 @@ prior as (
 
 {# Term-frequency adjustment: when two records agree on a name or a skill set, the evidence depends on
     how common that value is. The weight becomes log2(m / frequency of the value) instead of the
-    level's average log2(m / u), floored at one record in all. #}
+    level’s average log2(m / u), floored at one record in all. #}
 adjusted as (
     select
         pairs.*,
@@ -151,7 +151,7 @@ decided as (
             and decisions.node_id_r = scored.node_id_r
 )
 
--- pairs scored 'no_match' are left out: int_candidate_pairs keeps every compared pair's levels
+-- pairs scored 'no_match' are left out: int_candidate_pairs keeps every compared pair’s levels
 select
     l.record_key as record_key_l,
     r.record_key as record_key_r,

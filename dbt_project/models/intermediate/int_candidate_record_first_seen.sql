@@ -1,7 +1,7 @@
 {#- When each record was first seen by a build: an incremental table that only ever appends the records
-    it has not seen (stamped with the build's start), so the earliest-seen record of a person names the
+    it has not seen (stamped with the build’s start), so the earliest-seen record of a person names the
     person and ids stay put as new records arrive. On the very first build every record gets the same
-    time (then the record's own date decides). `full_refresh: false`: a --full-refresh keeps it.
+    time (then the record’s own date decides). `full_refresh: false`: a --full-refresh keeps it.
     A warehouse built before this model existed carries its times over once from the retired crosswalk
     snapshot (source legacy.candidate_crosswalk_snapshot), when that table is there. -#}
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}

@@ -1,7 +1,7 @@
 {#- Groups matched records into people.
 
     1. Connected components over the pairs decided 'match' or 'must_link' (label propagation with pointer
-       jumping: every linked record takes the smallest label among its links and that label's own label,
+       jumping: every linked record takes the smallest label among its links and that label’s own label,
        {{ var('cluster_rounds') }} times; the test assert_clusters_are_closed fails if that was not enough).
     2. Guard against chains: inside one component, two records that a reviewer marked 'cannot_link', or
        that were only joined through others while their birth dates and names clearly differ, are kept
@@ -56,7 +56,7 @@ labels_0 as (
     group by from_node
 ),
 
-{#- each round: take the smallest label among the neighbours, then jump to the label's own label
+{#- each round: take the smallest label among the neighbours, then jump to the label’s own label
     (pointer jumping), so a chain of n records settles in about log2(n) rounds -#}
 {% for round in range(1, rounds + 1) %}
 labels_{{ round }}_spread as (

@@ -1,6 +1,6 @@
 {#- Every candidate-bearing source record in one shape, with identifiers normalised for matching.
     Raw values stay beside the normalised ones so every match can be checked against what the source wrote.
-    Each source's staging folder emits its records as stg_<source>__candidate_records (vars.sources in
+    Each source’s staging folder emits its records as stg_<source>__candidate_records (vars.sources in
     dbt_project.yml); they are unioned here by column name. -#}
 
 with unioned as (

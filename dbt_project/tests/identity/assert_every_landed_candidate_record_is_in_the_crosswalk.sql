@@ -1,5 +1,5 @@
 -- Fails for every landed candidate record (source, source_record_id) missing from the crosswalk: read
--- from the raw tables behind int_candidate_records_unioned (found in dbt's graph), not from the union
+-- from the raw tables behind int_candidate_records_unioned (found in dbt’s graph), not from the union
 -- itself, so a record a staging model or the clustering lost is caught. Shows the record key only.
 {%- set tables = upstream_sources('int_candidate_records_unioned') %}
 with landed as (

@@ -119,6 +119,8 @@ def test_reference_samples_and_new_sources_land_build_and_reach_the_crosswalk(la
     assert by_source["ats_hrmos"] == 2
     assert ("Smith", "Shane", "shane@exampleq3.com") in lever
     assert set(statuses["career_relay"]) == {"referred"}
+    # the three Lever samples are open opportunities (the archive states are a dbt unit test of stg_lever)
+    assert set(statuses["lever"]) == {"active"}
     assert hrmos[0] == ("髙橋", "一郎", "たかはし", "+819022223333", date(1990, 4, 1))
     assert hrmos[1][4] == date(1991, 5, 6) and hrmos_status == ["rejected", "declined"]
     assert prospect == [(False, None), (True, "+14155550100")]

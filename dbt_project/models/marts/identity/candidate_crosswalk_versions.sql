@@ -1,8 +1,8 @@
 {#- One row each time a build assigned a source record to a different candidate (or first assigned it),
     and a row with no candidate when a record left the crosswalk (an erasure, a deleted export row): the
-    history candidate_id_history reads. An incremental table that only appends, stamped with the build's
+    history candidate_id_history reads. An incremental table that only appends, stamped with the build’s
     start; `full_refresh: false` keeps the history through a --full-refresh. A warehouse built before this
-    model existed carries the retired crosswalk snapshot's versions over once (source
+    model existed carries the retired crosswalk snapshot’s versions over once (source
     legacy.candidate_crosswalk_snapshot), when that table is there. -#}
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}
 

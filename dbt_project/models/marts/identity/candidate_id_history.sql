@@ -2,7 +2,7 @@
     When two people merge, the younger id is retired and maps to the surviving one ('merged'); when a
     person is split (a cannot_link decision, a corrected record), some records move to a new id while the
     old id lives on ('split'). Anything keyed by an old candidate_id (a CRM note, an export) can be
-    followed to today's id through this table. Read from candidate_crosswalk_versions: a move is a record's
+    followed to today’s id through this table. Read from candidate_crosswalk_versions: a move is a record’s
     version followed directly by a version with another candidate. -#}
 
 with versions as (

@@ -1,5 +1,5 @@
 {#- Every source record of a person with the normalised email and phone it holds: what an erasure request
-    (crm/erasure.py) looks up to find a person's addresses and phones, and to hash them. A view: read
+    (crm/erasure.py) looks up to find a person’s addresses and phones, and to hash them. A view: read
     rarely, always as new as the last build. -#}
 {{ config(materialized='view') }}
 

@@ -9,7 +9,7 @@
       consent time where it has one, else when the record version saying it landed), and on a tie the more
       restrictive (no before yes): a withdrawal in a newer file beats an older yes whatever the records’
       business dates.
-    Each field's `*_source` column names the source record (`source:source_record_id`) it came from. -#}
+    Each field’s `*_source` column names the source record (`source:source_record_id`) it came from. -#}
 
 with records as (
     select

@@ -1,4 +1,4 @@
-{#- The nurture mail about to go out: this month's campaign per segment, for everyone in the audience who
+{#- The nurture mail about to go out: this month’s campaign per segment, for everyone in the audience who
     has not had it yet and has had no mail within the frequency cap (the nurture rules of
     macros/outbound/may_be_mailed.sql). The send step sends exactly these rows, after the send gate has
     checked them against the same rules (nurture_batch_checks). -#}

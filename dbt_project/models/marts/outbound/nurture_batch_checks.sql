@@ -1,4 +1,4 @@
-{#- The send gate's view of nurture_batch: each row of the batch with every nurture rule of
+{#- The send gate’s view of nurture_batch: each row of the batch with every nurture rule of
     macros/outbound/may_be_mailed.sql evaluated now, one column per rule. A view over views of the landed
     events and the ledgers, so an event or a send recorded after the last build counts. The gate
     (expectations/suites.py) names the candidate ids of the rows a rule stops. -#}

@@ -1,7 +1,7 @@
 {#- The rejection mail (お祈りメール) about to go out: one per rejected application closed in the last
     var('rejection_window_days') days, to people the rejection rules of macros/outbound/may_be_mailed.sql
     allow (an address, opted in, not hired since, not suppressed, not erased; that rejection never mailed
-    before). The send step adds each person's Career Relay link and sends exactly these rows, after the send
+    before). The send step adds each person’s Career Relay link and sends exactly these rows, after the send
     gate has checked them against the same rules (rejection_mail_batch_checks). -#}
 with rejections as (
     {{ recent_rejections() }}

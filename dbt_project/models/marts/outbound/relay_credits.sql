@@ -2,7 +2,7 @@
     A referral is a registration at Career Relay made through one of our tracking tokens, as the operator
     reports it; every var('relay_referrals_per_free_slot') referrals earn one free slot (a candidate
     introduced to us for free). Each person Career Relay introduces to us uses a slot while there are
-    slots left. The operator's count is reconciled against ours: a registration whose token we never
+    slots left. The operator’s count is reconciled against ours: a registration whose token we never
     issued, or that names another company, is counted by them and not by us. -#}
 {%- set per_slot = var('relay_referrals_per_free_slot') | int -%}
 {%- set company = "'" ~ var('career_relay_company_id') ~ "'" -%}

@@ -1,6 +1,6 @@
 {#- The referrals about to be provided to Career Relay: recently rejected people (same window as the
     rejection mail), one referral per person for their latest rejection, whom the referral rules of
-    macros/outbound/may_be_mailed.sql allow: consent to the provision of their data to Career Relay (Japan's
+    macros/outbound/may_be_mailed.sql allow: consent to the provision of their data to Career Relay (Japan’s
     APPI) held by a landed record of theirs, not hired since, not erased, never provided before (the
     provision log). Only the data items listed in the provision log leave; birth date, gender and address
     never do. The send gate checks every row against the same rules right before the push

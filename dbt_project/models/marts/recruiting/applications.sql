@@ -1,4 +1,4 @@
-{#- Every application or referral, from every source, with the person it belongs to. Each source's staging
+{#- Every application or referral, from every source, with the person it belongs to. Each source’s staging
     folder emits its applications as stg_<source>__application_records (vars.sources in dbt_project.yml);
     they are unioned here by column name. -#}
 

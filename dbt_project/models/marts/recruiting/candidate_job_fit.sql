@@ -1,16 +1,16 @@
 {#- contract: one row per (open job, talent-pool candidate): every pair, with the fit score and its parts.
 
     fit_score (0-100) =
-        40 × skills: the job's skills the candidate has, each weighted by how rare it is in the pool
+        40 × skills: the job’s skills the candidate has, each weighted by how rare it is in the pool
              (a rare skill such as 簿記2級 counts more than Excel; weight = ln(pool size / (1 + people with it)),
              at least 0.1)
-      + 25 when the candidate's job family is the job's, plus up to 10 for how alike their desired job
+      + 25 when the candidate’s job family is the job’s, plus up to 10 for how alike their desired job
              type and the job title are (Jaro-Winkler)
-      + 15 when they live in the job's prefecture
-      + 10 when their experience meets the job's minimum (5 when one year short).
+      + 15 when they live in the job’s prefecture
+      + 10 when their experience meets the job’s minimum (5 when one year short).
     People in a running process are not in the pool. No model is downloaded: the similarity is computed
     from the data. Skills are matched by equality of normalised items (NFKC, lower case), so the pairs
-    sharing a skill come from one equi-join and every other pair is a cross join of two small tables'
+    sharing a skill come from one equi-join and every other pair is a cross join of two small tables’
     columns: cost grows with pool size × open jobs, not with the square of the pool (5.1M pairs in about
     9 s on 2 cores at 1M source records: benchmarks/RESULTS.md). -#}
 {%- set as_of = var('as_of_date') %}

@@ -2,7 +2,7 @@
     of each open job, best first, with the reason.
 
     The fit score and its parts come from candidate_job_fit (every pair; the formula is there). A pair is
-    a match when the person shares the job's family or at least one of its skills: living in the right
+    a match when the person shares the job’s family or at least one of its skills: living in the right
     prefecture with enough years is not a reason to suggest a salesperson for an engineering job. Ties go
     to the more engaged candidate. What interviewers said before is shown beside the match, not scored:
     the recruiter decides how much an earlier "no" for another job weighs. -#}
@@ -18,7 +18,7 @@ with relevant as (
     where is_same_job_family or shared_skill_count > 0
 ),
 
--- the interviewers' verdicts as the profile sums them up
+-- the interviewers’ verdicts as the profile sums them up
 evaluations as (
     select
         candidate_id,

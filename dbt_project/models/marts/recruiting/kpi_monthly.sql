@@ -8,11 +8,11 @@
     talent_pool_hire_share share of hires who were in the talent pool before (rejected, declined or prospect)
     open_rate, click_rate  human opens / clicks per delivered mail (machine and bot opens excluded), by
                            campaign in `channel` (e.g. nurture-2026-05-engineering)
-    segment_open_rate,     the same by the recipient's segment in `channel` (marts.segments.segment_key,
+    segment_open_rate,     the same by the recipient’s segment in `channel` (marts.segments.segment_key,
     segment_click_rate     the segment the person is in today; 'unknown' when they left the pool since
                            (hired, unsubscribed, bounced) or the address belongs to nobody we know)
-    application_rate       share of a campaign's delivered mails whose recipient applied within 30 days
-    duplicate_rate         share of a source's records that belong to a person other records also describe
+    application_rate       share of a campaign’s delivered mails whose recipient applied within 30 days
+    duplicate_rate         share of a source’s records that belong to a person other records also describe
     relay_referrals        registrations at Career Relay through our links (marts.relay_credits);
                            relay_free_slots: slots earned so far (1 per 10)
 -#}

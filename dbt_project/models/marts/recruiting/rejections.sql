@@ -1,5 +1,5 @@
 {#- contract: one row per rejected or declined application, with the day the person may be approached
-    for a new opening. A rejection waits the cool-off of the job's family (seed job_family_cool_off, HR
+    for a new opening. A rejection waits the cool-off of the job’s family (seed job_family_cool_off, HR
     can edit it; var('default_cool_off_months') when the family is unknown); a candidate who declined us
     may be approached again at once. -#}
 

@@ -1,5 +1,5 @@
-{#- Career Relay values staging nulled: a referral's birth or referral date that is not a date or cannot be
-    right, a registration's registered_at that is not a timestamp. The record itself is kept. -#}
+{#- Career Relay values staging nulled: a referral’s birth or referral date that is not a date or cannot be
+    right, a registration’s registered_at that is not a timestamp. The record itself is kept. -#}
 {{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with referrals as (

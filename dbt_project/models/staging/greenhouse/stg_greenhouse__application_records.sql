@@ -1,5 +1,5 @@
 {#- Greenhouse applications in the canonical application shape (marts.applications), with the outcome
-    read from Harvest's status and rejection reason type. -#}
+    read from Harvest’s status and rejection reason type. -#}
 {{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with applications as (

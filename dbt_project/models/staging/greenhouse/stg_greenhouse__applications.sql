@@ -29,7 +29,7 @@ renamed as (
 
 select
     *,
-    -- Greenhouse keeps a candidate's own "no" as a rejection whose reason type is "They rejected us"
+    -- Greenhouse keeps a candidate’s own "no" as a rejection whose reason type is "They rejected us"
     (status = 'rejected' and rejection_reason_type = 'They rejected us') as is_declined,
     (status = 'rejected' and coalesce(rejection_reason_type, '') <> 'They rejected us') as is_rejected,
     (status = 'hired') as is_hired

@@ -1,7 +1,7 @@
 {#- Greenhouse values staging emptied: a birth date (custom field) that is not a date or cannot be right, a
-    created_at or updated_at that is not a timestamp; an application's or scorecard's timestamps likewise.
+    created_at or updated_at that is not a timestamp; an application’s or scorecard’s timestamps likewise.
     The record is kept. Applications and scorecards share the source name with candidates, so their ids
-    are written `application:<id>` and `scorecard:<id>`: never taken for a candidate's (the crosswalk). -#}
+    are written `application:<id>` and `scorecard:<id>`: never taken for a candidate’s (the crosswalk). -#}
 {{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 
 with candidates as (

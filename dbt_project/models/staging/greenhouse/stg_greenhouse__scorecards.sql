@@ -1,4 +1,4 @@
-{#- One row per Greenhouse scorecard (the newest landed version): the interviewer's overall recommendation
+{#- One row per Greenhouse scorecard (the newest landed version): the interviewer’s overall recommendation
     and which attributes they rated well or badly. Free-text answers and notes ("Private Notes" among them)
     and who wrote the scorecard stay in Greenhouse: the profile needs the verdict, not the prose. -#}
 
@@ -38,7 +38,7 @@ select
     submitted_at_raw,
     submitted_at,
     overall_recommendation,
-    -- Greenhouse's five-point verdict as a number; no_decision (and anything unknown) is no verdict
+    -- Greenhouse’s five-point verdict as a number; no_decision (and anything unknown) is no verdict
     case overall_recommendation
         when 'strong_yes' then 2
         when 'yes' then 1

@@ -18,7 +18,7 @@ renamed as (
         {{ blank_to_null(json_str('record', '$.applicant.resume.json.location.city')) }} as location_raw,
         {{ blank_to_null(json_str('record', '$.applicant.resume.json.headline')) }} as headline,
         {{ blank_to_null(json_str('record', '$.applicant.resume.json.skills')) }} as skills_raw,
-        -- the resume's first listed position; its start year dates the career
+        -- the resume’s first listed position; its start year dates the career
         {{ try_cast_as(json_str('record', '$.applicant.resume.json.positions.values[0].startDateYear'), 'integer') }} as career_start_year,
         {{ blank_to_null(json_str('record', '$.locale')) }} as locale,
         {{ blank_to_null(json_str('record', '$.job.jobMeta')) }} as job_id,

@@ -1,4 +1,4 @@
-{#- SendGrid values staging emptied: an event's `timestamp` that is not epoch seconds, a reply's received_at
+{#- SendGrid values staging emptied: an event’s `timestamp` that is not epoch seconds, a reply’s received_at
     or sent_at that is not a timestamp. The event or reply is kept. -#}
 {{ config(materialized='view') }}  {#- read once, by the union: cheaper as a view -#}
 

@@ -1,6 +1,6 @@
 {#- One row per reply to our mail (the newest landed version of each reply_id), with whether a machine wrote
     it. Out-of-office notes, autoresponders and bounce notices from mail servers are replies no person
-    wrote: RFC 3834's Auto-Submitted header (anything but "no"), Precedence bulk/junk/list/auto_reply,
+    wrote: RFC 3834’s Auto-Submitted header (anything but "no"), Precedence bulk/junk/list/auto_reply,
     X-Autoreply/X-Autorespond, a mailer-daemon or postmaster sender, or a subject saying so in English or
     Japanese (不在, 自動返信, 自動応答, out of office, automatic reply, autoreply). -#}
 
