@@ -68,6 +68,16 @@ CREATE TABLE IF NOT EXISTS outbox.messages (
     run_id        VARCHAR,
     created_at    TIMESTAMP NOT NULL
 );
+-- every send step that finished its batch (each recipient written, accepted, refused or in doubt; a send that
+-- crashed part-way has no row): what the nurture batch-size gate compares a new batch with, like with like
+CREATE TABLE IF NOT EXISTS outbox.send_runs (
+    run_id        VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    batch_size    BIGINT NOT NULL,
+    recipients    BIGINT NOT NULL,
+    completed_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (run_id, kind)
+);
 -- every Career Relay tracking token we issued (in a rejection mail or with a referral we provided)
 CREATE TABLE IF NOT EXISTS outbox.relay_links (
     tracking_token  VARCHAR PRIMARY KEY,

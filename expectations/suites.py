@@ -31,6 +31,7 @@ BLOCKING, WARNING = "blocking", "warning"
 # thresholds people may want to tune
 VOLUME_BAND = (0.5, 3.0)  # this run's records (or batch size) against the median of recent runs
 MIN_HISTORY_RUNS = 3
+RECENT_RUNS = 10  # the nurture batch-size gate's history: the last this many completed nurture runs
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ RAW_SUITES = (
 )
 
 
-def _volume_band(above_is: str, what: str) -> Callable[[], list]:
+def _volume_band(above_is: str, what: str, against: str = "the median of recent runs") -> Callable[[], list]:
     """ratio_to_recent_median inside VOLUME_BAND: too small is a warning, too large is `above_is`. Not judged
     (empty ratio) before MIN_HISTORY_RUNS earlier runs."""
 
@@ -186,14 +187,14 @@ def _volume_band(above_is: str, what: str) -> Callable[[], list]:
             expect(
                 "ExpectColumnValuesToBeBetween",
                 above_is,
-                f"{what} at most {high:g}x the median of recent runs",
+                f"{what} at most {high:g}x {against}",
                 column="ratio_to_recent_median",
                 max_value=high,
             ),
             expect(
                 "ExpectColumnValuesToBeBetween",
                 WARNING,
-                f"{what} at least {low:g}x the median of recent runs",
+                f"{what} at least {low:g}x {against}",
                 column="ratio_to_recent_median",
                 min_value=low,
             ),
@@ -303,20 +304,27 @@ NURTURE_SUITES = (
     GateSuite(
         "nurture_batch_size",
         "nurture",
-        "The batch is not far larger than the batches of recent runs (a consent default flipped in an export "
-        "would suddenly mail everyone). Needs 3 earlier runs that sent.",
+        "The batch is not far larger than the batches of the last completed nurture runs (a consent default "
+        "flipped in an export would suddenly mail everyone). Like with like: only nurture runs that got through "
+        "their whole batch (outbox.send_runs), never rejection runs or a send that crashed part-way. Needs 3 "
+        "earlier completed nurture runs.",
         f"""
-        with per_run as (
-            select run_id, sum(recipients) as recipients from outbox.messages
-            where run_id is not null and run_id <> '' group by run_id
+        with completed as (
+            select batch_size from outbox.send_runs
+            where kind = 'nurture' and batch_size > 0
+            order by completed_at desc limit {RECENT_RUNS}
         ),
-        history as (select median(recipients) as median_recipients, count(*) as runs from per_run)
-        select (select count(*) from marts.nurture_batch) as batch_size,
-               case when runs >= {MIN_HISTORY_RUNS} and (select count(*) from marts.nurture_batch) > 0
-                    then (select count(*) from marts.nurture_batch) / median_recipients end as ratio_to_recent_median
-        from history
+        history as (select median(batch_size) as median_batch_size, count(*) as runs from completed),
+        current_batch as (select count(*) as batch_size from marts.nurture_batch)
+        select current_batch.batch_size,
+               history.median_batch_size as recent_completed_median,
+               case when history.runs >= {MIN_HISTORY_RUNS} and current_batch.batch_size > 0
+                    then current_batch.batch_size / history.median_batch_size end as ratio_to_recent_median
+        from current_batch cross join history
         """,
-        _volume_band(BLOCKING, "the batch size:"),
+        _volume_band(BLOCKING, "the batch size:", "the median of the last completed nurture batches"),
+        # the failure names the numbers: this batch's size, the median it was compared with, the ratio
+        index_columns=("batch_size", "recent_completed_median"),
     ),
 )
 

@@ -22,6 +22,7 @@ from crm.warehouse import resolve
 from flows.defaults import CAREER_RELAY, SENDGRID, WAREHOUSE, Progress, hold, send_defaults
 from flows.quality import failed_with, validate_gate
 from outbound.campaigns import CAMPAIGNS, SendSummary
+from outbound.ledger import record_completed_run
 from outbound.outbox import write_outbox as write_campaign_outbox
 from outbound.referrals import ProvisionSummary, provide_referrals
 from outbound.sendgrid_sends import send_sendgrid
@@ -42,6 +43,7 @@ def _run_id() -> str:
 @task(name="write-outbox", cache_policy=NO_CACHE, task_run_name="write-{kind}-outbox")
 def write_outbox(warehouse: str, outbox_dir: str, as_of: date, kind: str = "nurture") -> SendSummary:
     summary = write_campaign_outbox(warehouse, outbox_dir, as_of, CAMPAIGNS[kind], run_id=_run_id())
+    record_completed_run(warehouse, kind, CAMPAIGNS[kind].batch_table, _run_id(), summary.messages)
     get_run_logger().info(
         "%s: %d in the batch, %d written to the outbox in %d request(s), %d already sent, %d held back by the "
         "frequency cap",
@@ -72,6 +74,7 @@ def send_via_sendgrid(warehouse: str, as_of: date, kind: str = "nurture") -> Sen
     except (SendGridKeyMissing, SendGridKeyRefused, SendGridUnavailable) as problem:
         logger.error(str(problem))
         return Failed(message=str(problem), data=problem)
+    record_completed_run(warehouse, kind, CAMPAIGNS[kind].batch_table, _run_id(), summary.messages)
     logger.info(
         "%s: %d in the batch, %d accepted by SendGrid in %d request(s), %d already sent, %d held back "
         "by the frequency cap, %d refused, %d in doubt",

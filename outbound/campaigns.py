@@ -50,6 +50,7 @@ class Campaign:
     build_request: Callable[[Batch, str, object], dict]
     capped: bool
     prepare: Callable[[dict], dict] = lambda recipient: recipient
+    batch_table: str = ""  # the gated batch mart (what a completed run records as its batch size)
 
 
 NURTURE = Campaign(
@@ -74,6 +75,7 @@ NURTURE = Campaign(
         batch.recipients, batch.campaign_id, batch_id, batch.group, sender
     ),
     capped=True,
+    batch_table="marts.nurture_batch",
 )
 
 
@@ -104,6 +106,7 @@ REJECTION = Campaign(
     build_request=lambda batch, batch_id, sender: rejection_request(batch.recipients, batch_id, sender),
     capped=False,
     prepare=_with_relay_link,
+    batch_table="marts.rejection_mail_batch",
 )
 
 CAMPAIGNS = {c.kind: c for c in (NURTURE, REJECTION)}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
+from pathlib import Path
 
 import pyarrow as pa
 
-from crm.warehouse import transaction
+from crm.warehouse import connect, ensure_schema, transaction
 from crm.warehouse import utc_now as now
 from outbound.relay_links import links_table
 
@@ -51,3 +53,19 @@ def record_recipients(
             con.execute("INSERT INTO outbox.relay_links SELECT * FROM link_rows ON CONFLICT DO NOTHING")
         for sql, params in extra_sql:
             con.execute(sql, params)
+
+
+def record_completed_run(
+    warehouse: str | Path, kind: str, batch_table: str, run_id: str | None, recipients: int
+) -> None:
+    """A send step got through its whole batch: its kind, the size of the gated batch it sent from and what it
+    sent, so the batch-size gate compares a new batch with completed runs of the same kind only (a rejection
+    run or a send that crashed part-way says nothing about the size of a nurture batch). A retried flow run
+    that completes again replaces its row."""
+    with connect(warehouse) as con:
+        ensure_schema(con, [])  # a warehouse made before outbox.send_runs existed
+        batch_size = con.execute(f"select count(*) from {batch_table}").fetchone()[0]
+        con.execute(
+            "INSERT OR REPLACE INTO outbox.send_runs VALUES (?, ?, ?, ?, ?)",
+            [run_id or f"local-{uuid.uuid4().hex}", kind, batch_size, recipients, now()],
+        )

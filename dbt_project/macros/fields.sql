@@ -52,3 +52,25 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- One row per consent answer staging could not read (consent_answer in macros/text.sql): rule
+    `unrecognised_consent`. The answer was read as no consent; the row tells whoever fixes the source which
+    record and field, never the value. `fields` maps each field name to the column holding the answer as
+    sent. Blank is no issue (no statement). -#}
+{% macro consent_field_issues(relation, fields) -%}
+    {%- for field, column in fields.items() %}
+    select
+        source,
+        file,
+        record_position,
+        source_record_id,
+        '{{ field }}' as field,
+        'unrecognised_consent' as rule
+    from {{ relation }}
+    where {{ is_unrecognised_answer(column) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

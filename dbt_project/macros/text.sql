@@ -111,15 +111,36 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A yes/no answer as sources write it (同意 / 不同意, はい / いいえ, yes / no, ○ / ×, opted_in / declined ...)
-    as a boolean; anything else, including blank, is NULL (not stated). -#}
-{% macro answer_to_boolean(expr) -%}
+{#- A consent answer as sources write it, compared half-width, lower-cased, without spaces, underscores,
+    hyphens or middle dots ("Opt-Out", "ＯＰＴ＿ＯＵＴ", "同意 しない" are "optout", "optout", "同意しない"). -#}
+{% macro normalize_answer(expr) -%}
+    nullif(lower({{ regex_replace_all(fold_width(expr), '[[:space:]_・-]+', '') }}), '')
+{%- endmacro %}
+
+{% macro _answer_list(key) -%}
+    {%- for answer in var('consent_answers')[key] -%}
+        '{{ answer }}'{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- A consent statement (marketing mail, provision to Career Relay) as a boolean. The wordings are
+    vars.consent_answers in dbt_project.yml: a `consent` wording is true (the list is kept strict), a
+    `withdrawal` wording false, blank or a `no_statement` wording NULL (the record says nothing). Anything
+    else is not blank: it is no consent (false), and is_unrecognised_answer reports it as a field issue. -#}
+{% macro consent_answer(expr) -%}
+    {%- set answer = normalize_answer(expr) -%}
     case
-        when lower(trim({{ expr }})) in ('同意', '同意する', 'はい', '有', 'あり', 'yes', 'y', 'true', '1', '○', 'opted_in')
-            then true
-        when lower(trim({{ expr }})) in ('不同意', '同意しない', 'いいえ', '無', 'なし', 'no', 'n', 'false', '0', '×', 'declined')
-            then false
+        when {{ answer }} is null or {{ answer }} in ({{ _answer_list('no_statement') }}) then null
+        when {{ answer }} in ({{ _answer_list('consent') }}) then true
+        else false
     end
+{%- endmacro %}
+
+{#- The answer is not blank and is none of the wordings consent_answer knows (it was read as no consent). -#}
+{% macro is_unrecognised_answer(expr) -%}
+    coalesce({{ normalize_answer(expr) }} not in (
+        {{ _answer_list('consent') }}, {{ _answer_list('withdrawal') }}, {{ _answer_list('no_statement') }}
+    ), false)
 {%- endmacro %}
 
 {#- Hex SHA-256 of a string (erased identifiers are compared by hash, never stored in clear). -#}

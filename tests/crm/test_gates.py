@@ -210,9 +210,13 @@ ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
         (["insert into marts.nurture_batch select * from marts.nurture_batch limit 1"], "candidate_id"),
         (
             [
-                f"insert into outbox.messages values ('h{i}', 'nurture-x-2026-0{i}', 'outbox', 10, '{{}}', null, 'run{i}', "
-                f"timestamp '2026-0{i}-01')"
+                statement
                 for i in (1, 2, 3)
+                for statement in (
+                    f"insert into outbox.messages values ('h{i}', 'nurture-x-2026-0{i}', 'outbox', 10, '{{}}', null, "
+                    f"'run{i}', timestamp '2026-0{i}-01')",
+                    f"insert into outbox.send_runs values ('run{i}', 'nurture', 10, 10, timestamp '2026-0{i}-01')",
+                )
             ],
             "ratio_to_recent_median",
         ),
@@ -464,3 +468,70 @@ def test_the_gates_show_what_they_saw_and_blocking_differs_from_warning(warehous
     ephemeral = run_gate(warehouse_copy, "raw", PARAMS, context_mode="ephemeral")
     assert ephemeral.data_docs is None
     assert [(o.suite, o.column) for o in ephemeral.blocking_failures] == list(failed)
+
+
+def _send_history(warehouse: Path, completed_nurture: tuple[int, ...]) -> None:
+    """What a month of runs leaves, as the send flows record it: daily rejection runs of one or two mails,
+    a nurture send that crashed after its first request (its messages, no completed run), and earlier
+    completed nurture runs of the given batch sizes (their messages and their completed-run rows)."""
+    statements = []
+    for day in range(1, 8):  # send-rejections-and-referrals, daily at 09:30
+        n = 1 + day % 2
+        statements += [
+            f"insert into outbox.messages values ('rej-{day}', 'rejection', 'outbox', {n}, '{{}}', null, "
+            f"'rejection-run-{day}', timestamp '2026-11-{day + 10:02d} 09:30')",
+            f"insert into outbox.send_runs values ('rejection-run-{day}', 'rejection', {n}, {n}, "
+            f"timestamp '2026-11-{day + 10:02d} 09:31')",
+        ]
+    statements.append(  # killed after its first request of 10: no completed run
+        "insert into outbox.messages values ('crashed-1', 'nurture-active-2026-11', 'outbox', 10, '{}', null, "
+        "'crashed-nurture-run', timestamp '2026-11-17 10:00')"
+    )
+    for month, size in enumerate(completed_nurture, start=8):
+        statements += [
+            f"insert into outbox.messages values ('nurture-{month}', 'nurture-active-2026-{month:02d}', 'outbox', "
+            f"{size}, '{{}}', null, 'nurture-run-{month}', timestamp '2026-{month:02d}-04 10:00')",
+            f"insert into outbox.send_runs values ('nurture-run-{month}', 'nurture', {size}, {size}, "
+            f"timestamp '2026-{month:02d}-04 10:01')",
+        ]
+    mutate(warehouse, *statements)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_batch_size_gate_compares_with_completed_nurture_runs_only(warehouse_copy, tmp_path, monkeypatch):
+    """issue 15 case 7: rejection runs and a crashed partial send do not poison the nurture batch-size gate."""
+    with connect(warehouse_copy, read_only=True) as con:
+        batch = con.execute("select count(*) from marts.nurture_batch").fetchone()[0]
+    _send_history(warehouse_copy, (batch - 5, batch + 4, batch + 10))
+    size = next(o for o in run_gate(warehouse_copy, "nurture", PARAMS).outcomes if o.suite == "nurture_batch_size")
+    assert size.success, size.observed
+
+    # a send killed part-way records no completed run; the retry that gets through the batch records one
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed mid-send")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("outbound.outbox._write_batch", killed)
+        crashed = send_nurture(str(warehouse_copy), str(tmp_path / "outbox"), AS_OF, return_state=True)
+    assert crashed.is_failed()
+    with connect(warehouse_copy, read_only=True) as con:
+        assert con.execute("select count(*) from outbox.send_runs where kind = 'nurture'").fetchone()[0] == 3
+    state = send_nurture(str(warehouse_copy), str(tmp_path / "outbox"), AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    assert state.result().messages == batch > 0
+    with connect(warehouse_copy, read_only=True) as con:
+        recorded = con.execute(
+            "select batch_size, recipients from outbox.send_runs where kind = 'nurture' order by completed_at desc"
+        ).fetchall()
+    assert len(recorded) == 4 and recorded[0] == (batch, batch)
+
+
+def test_a_batch_far_larger_than_recent_completed_nurture_batches_still_fails_naming_the_numbers(warehouse_copy):
+    with connect(warehouse_copy, read_only=True) as con:
+        batch = con.execute("select count(*) from marts.nurture_batch").fetchone()[0]
+    small = max(1, batch // 10)
+    _send_history(warehouse_copy, (small, small + 1, small + 2))
+    report, failed = blocking_failures(warehouse_copy, "nurture")
+    assert failed == [("nurture_batch_size", "ratio_to_recent_median")]
+    observed = report.blocking_failures[0].observed
+    assert str(batch) in observed and str(small + 1) in observed, observed

@@ -28,6 +28,8 @@ with unioned as (
         'is_marketing_opt_in',
         'marketing_opt_in_date',
         'has_relay_consent',
+        'marketing_consent_received_at',
+        'relay_consent_received_at',
     ]) }}
 )
 
@@ -59,5 +61,7 @@ select
     skills,
     is_marketing_opt_in,
     marketing_opt_in_date,
-    has_relay_consent
+    has_relay_consent,
+    marketing_consent_received_at,
+    relay_consent_received_at
 from unioned

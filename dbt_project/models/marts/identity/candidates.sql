@@ -3,8 +3,12 @@
     - names and their readings: the most complete record (both parts given), then the most trusted source
       (the ATS, then agencies and Career Relay, then job boards, then prospect notes), then the most recent;
     - birth date, gender: the most trusted source, then the most recent;
-    - email, phone, place, job type, experience, skills and consent: the most recent statement, then the
-      most trusted source.
+    - email, phone, place, job type, experience and skills: the most recent statement, then the most
+      trusted source;
+    - consent (marketing mail, provision to Career Relay): the statement received last (the source’s own
+      consent time where it has one, else when the record version saying it landed), and on a tie the more
+      restrictive (no before yes): a withdrawal in a newer file beats an older yes whatever the records’
+      business dates.
     Each field’s `*_source` column names the source record (`source:source_record_id`) it came from. -#}
 
 with records as (
@@ -24,6 +28,10 @@ job_families as (
     ~ "source_trust_rank, record_date desc, record_key" %}
 {%- set by_trust = "source_trust_rank, record_date desc, record_key" %}
 {%- set by_recency = "record_date desc, source_trust_rank, record_key" %}
+{%- set by_marketing_receipt = "marketing_consent_received_at desc nulls last, "
+    ~ "case when is_marketing_opt_in then 1 else 0 end, source_trust_rank, record_key" %}
+{%- set by_relay_receipt = "relay_consent_received_at desc nulls last, "
+    ~ "case when has_relay_consent then 1 else 0 end, source_trust_rank, record_key" %}
 
 survivors as (
     select distinct
@@ -64,17 +72,30 @@ survivors as (
         {{ latest_value('skills', 'candidate_id', by_recency) }} as skills,
         {{ latest_value("case when skills is not null then record_key end", 'candidate_id', by_recency) }}
             as skills_source,
-        {{ latest_value('is_marketing_opt_in', 'candidate_id', by_recency) }} as is_marketing_opt_in,
-        {{ latest_value("case when is_marketing_opt_in is not null then source end", 'candidate_id', by_recency) }}
-            as marketing_consent_source,
+        {{ latest_value('is_marketing_opt_in', 'candidate_id', by_marketing_receipt) }} as is_marketing_opt_in,
         {{ latest_value(
-            "case when is_marketing_opt_in is not null then marketing_opt_in_date end", 'candidate_id', by_recency
-        ) }} as marketing_consent_date,
-        {{ latest_value('has_relay_consent', 'candidate_id', by_recency) }} as has_relay_consent,
-        {{ latest_value("case when has_relay_consent is not null then source end", 'candidate_id', by_recency) }}
-            as relay_consent_source,
-        {{ latest_value("case when has_relay_consent is not null then record_key end", 'candidate_id', by_recency) }}
-            as relay_consent_record
+            "case when is_marketing_opt_in is not null then source end", 'candidate_id', by_marketing_receipt
+        ) }} as marketing_consent_source,
+        -- the opt-in date of the statement that decides (none when that statement is a no)
+        {{ latest_value(
+            "case when is_marketing_opt_in is not null then coalesce(cast(marketing_opt_in_date as varchar), '') end",
+            'candidate_id', by_marketing_receipt
+        ) }} as marketing_consent_date_text,
+        {{ latest_value(
+            "case when is_marketing_opt_in is not null then marketing_consent_received_at end",
+            'candidate_id', by_marketing_receipt
+        ) }} as marketing_consent_received_at,
+        {{ latest_value('has_relay_consent', 'candidate_id', by_relay_receipt) }} as has_relay_consent,
+        {{ latest_value(
+            "case when has_relay_consent is not null then source end", 'candidate_id', by_relay_receipt
+        ) }} as relay_consent_source,
+        {{ latest_value(
+            "case when has_relay_consent is not null then record_key end", 'candidate_id', by_relay_receipt
+        ) }} as relay_consent_record,
+        {{ latest_value(
+            "case when has_relay_consent is not null then relay_consent_received_at end",
+            'candidate_id', by_relay_receipt
+        ) }} as relay_consent_received_at
     from records
 ),
 
@@ -129,10 +150,12 @@ select
     survivors.skills_source,
     coalesce(survivors.is_marketing_opt_in, false) as is_marketing_opt_in,
     survivors.marketing_consent_source,
-    survivors.marketing_consent_date,
+    cast(nullif(survivors.marketing_consent_date_text, '') as date) as marketing_consent_date,
+    survivors.marketing_consent_received_at,
     coalesce(survivors.has_relay_consent, false) as has_relay_consent,
     survivors.relay_consent_source,
     survivors.relay_consent_record,
+    survivors.relay_consent_received_at,
     record_stats.source_record_count,
     record_stats.source_count,
     record_stats.sources,

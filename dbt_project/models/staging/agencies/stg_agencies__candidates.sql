@@ -45,8 +45,10 @@ select
     skills_raw,
     referred_date_raw,
     {{ plausible_jp_date('referred_date_raw', 'event_date') }} as referred_date,
-    {{ answer_to_boolean('marketing_answer') }} as is_marketing_opt_in,
-    {{ answer_to_boolean('relay_answer') }} as has_relay_consent,
+    marketing_answer,
+    relay_answer,
+    {{ consent_answer('marketing_answer') }} as is_marketing_opt_in,
+    {{ consent_answer('relay_answer') }} as has_relay_consent,
     file,
     record_position
 from renamed

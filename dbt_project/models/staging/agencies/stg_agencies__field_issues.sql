@@ -10,3 +10,8 @@ with candidates as (
     'birth_date': ['birth_date_raw', 'birth_date'],
     'referred_date': ['referred_date_raw', 'event_date'],
 }) }}
+union all
+{{ consent_field_issues('candidates', {
+    'marketing_opt_in': 'marketing_answer',
+    'third_party_consent': 'relay_answer',
+}) }}

@@ -11,3 +11,8 @@ with candidates as (
     'applied_date': ['applied_date_raw', 'event_date'],
     'rejected_date': ['rejected_date_raw', 'event_date'],
 }) }}
+union all
+{{ consent_field_issues('candidates', {
+    'marketing_opt_in': 'marketing_answer',
+    'third_party_consent': 'relay_answer',
+}) }}

@@ -29,5 +29,7 @@ select
     skills_raw as skills,
     is_marketing_opt_in,
     case when is_marketing_opt_in then coalesce(referred_date, cast(loaded_at as date)) end as marketing_opt_in_date,
-    has_relay_consent
+    has_relay_consent,
+    case when is_marketing_opt_in is not null then loaded_at end as marketing_consent_received_at,
+    case when has_relay_consent is not null then loaded_at end as relay_consent_received_at
 from referrals

@@ -15,6 +15,8 @@ registrations as (
     'referred_date': ['referred_date_raw', 'event_date'],
 }) }}
 union all
+{{ consent_field_issues('referrals', {'marketing_opt_in': 'marketing_answer', 'third_party_consent': 'relay_answer'}) }}
+union all
 {{ unreadable_field_issues('registrations', {
     'registered_at': ['registered_at_raw', 'registered_at', 'unparseable_timestamp'],
 }, record_id='registration_id') }}

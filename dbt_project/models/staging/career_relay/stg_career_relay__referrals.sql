@@ -18,8 +18,10 @@ renamed as (
         {{ blank_to_null(json_str('record', '$.desired_job_type')) }} as desired_job_type,
         {{ blank_to_null(json_str('record', '$.skills')) }} as skills_raw,
         {{ blank_to_null(json_str('record', '$.referred_at')) }} as referred_date_raw,
-        {{ answer_to_boolean(json_str('record', '$.marketing_opt_in')) }} as is_marketing_opt_in,
-        {{ answer_to_boolean(json_str('record', '$.third_party_consent')) }} as has_relay_consent,
+        {{ json_str('record', '$.marketing_opt_in') }} as marketing_answer,
+        {{ json_str('record', '$.third_party_consent') }} as relay_answer,
+        {{ consent_answer(json_str('record', '$.marketing_opt_in')) }} as is_marketing_opt_in,
+        {{ consent_answer(json_str('record', '$.third_party_consent')) }} as has_relay_consent,
         file,
         record_position
     from latest
@@ -41,6 +43,8 @@ select
     skills_raw,
     referred_date_raw,
     {{ plausible_jp_date('referred_date_raw', 'event_date') }} as referred_date,
+    marketing_answer,
+    relay_answer,
     is_marketing_opt_in,
     has_relay_consent,
     file,

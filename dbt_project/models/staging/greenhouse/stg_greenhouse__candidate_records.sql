@@ -28,5 +28,12 @@ select
     {{ regex_replace_all(regex_replace_all('tags_json', '[\\[\\]"]', ''), ',', ', ') }} as skills,
     is_marketing_opt_in,
     marketing_opt_in_date,
-    has_relay_consent
+    has_relay_consent,
+    -- a statement counts from when it was given: Greenhouse’s own opt-in date for a yes that has one, else
+    -- when the record version saying it landed (a withdrawal carries no date of its own)
+    case
+        when is_marketing_opt_in then coalesce(cast(marketing_opt_in_date as timestamp), loaded_at)
+        when not is_marketing_opt_in then loaded_at
+    end as marketing_consent_received_at,
+    case when has_relay_consent is not null then loaded_at end as relay_consent_received_at
 from candidates

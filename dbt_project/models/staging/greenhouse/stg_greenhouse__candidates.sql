@@ -29,13 +29,17 @@ renamed as (
         {{ try_cast_as(json_str('record', '$.keyed_custom_fields.years_experience.value'), 'integer') }} as years_experience,
         {{ json_str('record', '$.tags') }} as tags_json,
 
-        -- consent
+        -- consent (consent_answer: a value it cannot read is no consent, and a field issue)
+        {{ json_str('record', '$.keyed_custom_fields.marketing_opt_in.value') }} as marketing_answer,
+        {{ json_str('record', '$.can_email') }} as can_email_answer,
+        {{ json_str('record', '$.keyed_custom_fields.career_relay_consent.value') }} as relay_answer,
         coalesce(
-            {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in.value'), 'boolean') }},
-            {{ try_cast_as(json_str('record', '$.can_email'), 'boolean') }}
+            {{ consent_answer(json_str('record', '$.keyed_custom_fields.marketing_opt_in.value')) }},
+            {{ consent_answer(json_str('record', '$.can_email')) }}
         ) as is_marketing_opt_in,
         {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in_at.value'), 'date') }} as marketing_opt_in_date,
-        {{ try_cast_as(json_str('record', '$.keyed_custom_fields.career_relay_consent.value'), 'boolean') }} as has_relay_consent,
+        {{ consent_answer(json_str('record', '$.keyed_custom_fields.career_relay_consent.value')) }}
+            as has_relay_consent,
 
         -- timestamps; one that is not is emptied and recorded (stg_greenhouse__field_issues)
         {{ blank_to_null(json_str('record', '$.created_at')) }} as created_at_raw,

@@ -18,6 +18,10 @@ scorecards as (
 
 {{ date_field_issues('candidates', {'birth_date': ['birth_date_raw', 'birth_date']}) }}
 union all
+{{ consent_field_issues('candidates', {
+    'marketing_opt_in': 'marketing_answer', 'can_email': 'can_email_answer', 'career_relay_consent': 'relay_answer',
+}) }}
+union all
 {{ unreadable_field_issues('candidates', {
     'created_at': ['created_at_raw', 'created_at', 'unparseable_timestamp'],
     'updated_at': ['updated_at_raw', 'updated_at', 'unparseable_timestamp'],

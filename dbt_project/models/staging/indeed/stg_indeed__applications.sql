@@ -34,5 +34,5 @@ renamed as (
 
 select
     *,
-    {{ answer_to_boolean('marketing_answer') }} as is_marketing_opt_in
+    {{ consent_answer('marketing_answer') }} as is_marketing_opt_in
 from renamed

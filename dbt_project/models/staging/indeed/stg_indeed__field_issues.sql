@@ -8,3 +8,5 @@ with applications as (
 {{ unreadable_field_issues('applications', {
     'applied_at': ['applied_on_millis_raw', 'applied_at', 'unparseable_timestamp'],
 }) }}
+union all
+{{ consent_field_issues('applications', {'marketing_opt_in': 'marketing_answer'}) }}

@@ -28,5 +28,7 @@ select
     {{ regex_replace_all(regex_replace_all('tags_json', '[\\[\\]"]', ''), ',', ', ') }} as skills,
     is_contact_allowed as is_marketing_opt_in,
     case when is_contact_allowed then cast(created_at as date) end as marketing_opt_in_date,
-    cast(null as boolean) as has_relay_consent
+    cast(null as boolean) as has_relay_consent,
+    case when is_contact_allowed is not null then loaded_at end as marketing_consent_received_at,
+    cast(null as timestamp) as relay_consent_received_at
 from opportunities

@@ -11,3 +11,5 @@ with opportunities as (
     'updated_at': ['updated_at_raw', 'updated_at', 'unparseable_timestamp'],
     'archived_at': ['archived_at_raw', 'archived_at', 'unparseable_timestamp'],
 }) }}
+union all
+{{ consent_field_issues('opportunities', {'contact_allowed': 'contact_allowed_answer'}) }}

@@ -29,7 +29,8 @@ renamed as (
                                   ~ json_str('record', '$.archivedAt') ~ ")") }} as archived_at,
         coalesce({{ json_str('record', '$.archived.reason') }}, {{ json_str('record', '$.archiveReason') }})
             as archive_reason,
-        {{ try_cast_as(json_str('record', '$.dataProtection.contact.allowed'), 'boolean') }} as is_contact_allowed
+        {{ json_str('record', '$.dataProtection.contact.allowed') }} as contact_allowed_answer,
+        {{ consent_answer(json_str('record', '$.dataProtection.contact.allowed')) }} as is_contact_allowed
     from latest
 )
 

@@ -28,5 +28,7 @@ select
     skills_raw as skills,
     is_marketing_opt_in,
     case when is_marketing_opt_in then coalesce(found_date, cast(loaded_at as date)) end as marketing_opt_in_date,
-    cast(null as boolean) as has_relay_consent
+    cast(null as boolean) as has_relay_consent,
+    case when is_marketing_opt_in is not null then loaded_at end as marketing_consent_received_at,
+    cast(null as timestamp) as relay_consent_received_at
 from prospects

@@ -6,3 +6,5 @@ with prospects as (
 )
 
 {{ date_field_issues('prospects', {'found_date': ['found_date_raw', 'event_date']}) }}
+union all
+{{ consent_field_issues('prospects', {'consent': 'consent_state'}) }}

@@ -26,6 +26,6 @@ renamed as (
 select
     *,
     {{ plausible_jp_date('found_date_raw', 'event_date') }} as found_date,
-    -- opted_in is consent, declined is a no, not_asked is not consent but not a no either
-    {{ answer_to_boolean('consent_state') }} as is_marketing_opt_in
+    -- opted_in is consent, declined is a no, not_asked is not consent but not a no either (no statement)
+    {{ consent_answer('consent_state') }} as is_marketing_opt_in
 from renamed
