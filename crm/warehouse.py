@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from crm import erasure_keys
+
 RAW_COLUMNS = """
     load_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,
@@ -104,11 +106,15 @@ CREATE TABLE IF NOT EXISTS audit.erasure_requests (
     raw_rows_deleted   BIGINT NOT NULL,
     files_to_redact    VARCHAR
 );
+-- keyed hashes (HMAC-SHA256 under a key the operator holds, crm/erasure_keys.py) of their normalised emails
+-- and phones; a warehouse from before keyed hashes is migrated by ensure_schema
 CREATE TABLE IF NOT EXISTS audit.erased_identifiers (
-    kind          VARCHAR NOT NULL,
-    value_sha256  VARCHAR NOT NULL,
-    reference     VARCHAR NOT NULL,
-    PRIMARY KEY (kind, value_sha256)
+    kind        VARCHAR NOT NULL,
+    value_hmac  VARCHAR NOT NULL,
+    key_id      VARCHAR NOT NULL,
+    scheme      VARCHAR NOT NULL,
+    reference   VARCHAR NOT NULL,
+    PRIMARY KEY (kind, key_id, value_hmac)
 );
 -- every dbt build of this warehouse: what it selected and whether it finished, so a flow can tell whether
 -- data landed since the last build that covered it
@@ -217,6 +223,7 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, wait_seconds() if wait_s is None else wait_s)
     con.execute("SET enable_progress_bar = false")
+    erasure_keys.register(con)  # the erasure list is checked in SQL with the operator's key
     try:
         yield con
     finally:
@@ -225,6 +232,7 @@ def connect(
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> None:
     con.execute(DDL)
+    erasure_keys.migrate_erased_identifiers(con)
     for table in raw_tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({RAW_COLUMNS})")
 

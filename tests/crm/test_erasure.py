@@ -34,6 +34,13 @@ def _person(con, sql: str) -> tuple[str, str, str | None]:
     return con.execute(sql).fetchone()
 
 
+def _named(bodies: list[str], name: str) -> int:
+    """How many recipients carry this display name (another person may share it)."""
+    return sum(
+        to.get("name") == name for body in bodies for part in json.loads(body)["personalizations"] for to in part["to"]
+    )
+
+
 def _nurture_person(warehouse) -> tuple[str, str, str]:
     """Someone in the nurture batch with an email and a phone."""
     with connect(warehouse, read_only=True) as con:
@@ -60,7 +67,12 @@ def test_the_kept_identifiers_are_keyed_hashes_sql_and_python_agree_and_an_unkno
     expected = hmac.new(key.secret, email.encode(), hashlib.sha256).hexdigest()
     assert in_sql == expected
     assert ("email", expected, key.key_id, "hmac-sha256") in rows
-    assert ("phone", hmac.new(key.secret, phone.encode(), hashlib.sha256).hexdigest(), key.key_id, "hmac-sha256") in rows
+    assert (
+        "phone",
+        hmac.new(key.secret, phone.encode(), hashlib.sha256).hexdigest(),
+        key.key_id,
+        "hmac-sha256",
+    ) in rows
     assert hashlib.sha256(email.encode()).hexdigest() not in str(rows)  # no unkeyed hash is kept
     assert key.key_id != "demo"
     # without the key (it was rotated away and not kept as an old key) the check cannot run: it fails, never
@@ -68,11 +80,16 @@ def test_the_kept_identifiers_are_keyed_hashes_sql_and_python_agree_and_an_unkno
     monkeypatch.setenv("CRM_ERASURE_KEY", "another-secret-" + "y" * 32)
     with connect(warehouse_copy, read_only=True) as con, pytest.raises(duckdb.Error, match="CRM_ERASURE_OLD_KEYS"):
         con.execute("select * from marts.nurture_batch_checks").fetchall()
-    # kept as an old key: checked again, and new erasures use the new key
+    # kept as an old key: checked again (the person's own rows left the built tables with the erasure)
     monkeypatch.setenv("CRM_ERASURE_OLD_KEYS", "operator-secret-" + "x" * 32)
     with connect(warehouse_copy, read_only=True) as con:
-        erased = con.execute("select is_erased from marts.nurture_batch_checks where candidate_id = ?", [candidate_id])
-        assert erased.fetchall() == [(True,)]
+        con.execute("select * from marts.nurture_batch_checks").fetchall()
+        matched = con.execute(
+            "select count(*) from audit.erased_identifiers where value_hmac = "
+            + erasure_keys.sql_keyed_hash("?", "key_id"),
+            [email],
+        )
+        assert matched.fetchone()[0] == 1
 
 
 def test_legacy_unsalted_rows_are_wrapped_in_the_keyed_hash_and_still_match(warehouse_copy):
@@ -87,7 +104,9 @@ def test_legacy_unsalted_rows_are_wrapped_in_the_keyed_hash_and_still_match(ware
         con.execute("insert into audit.erased_identifiers values ('email', ?, 'REQ-OLD')", [legacy])
     with connect(warehouse_copy) as con:
         erasure_keys.migrate_erased_identifiers(con)
-        rows = con.execute("select kind, value_hmac, key_id, scheme, reference from audit.erased_identifiers").fetchall()
+        rows = con.execute(
+            "select kind, value_hmac, key_id, scheme, reference from audit.erased_identifiers"
+        ).fetchall()
         assert legacy not in str(rows)
         assert [r[3] for r in rows] == ["hmac-sha256(sha256)"]
         erased = con.execute("select is_erased from marts.nurture_batch_checks where candidate_id = ?", [candidate_id])
@@ -123,16 +142,16 @@ def test_every_copy_the_project_wrote_is_removed_and_the_receipt_says_where(ware
     done = erase_candidate(str(warehouse_copy), candidate_id, "REQ-2", outbox_dir=outbox)
 
     with connect(warehouse_copy, read_only=True) as con:
-        everything = str(con.execute("select request_body from outbox.messages").fetchall())
+        after = [r[0] for r in con.execute("select request_body from outbox.messages").fetchall()]
+        everything = str(after)
         quarantine = [r[0] for r in con.execute("select raw_record from audit.quarantine").fetchall()]
-        receipt_row = con.execute(
-            "select receipt from audit.erasure_receipts where reference = 'REQ-2'"
-        ).fetchone()
-    assert email not in everything and display_name not in everything
+        receipt_row = con.execute("select receipt from audit.erasure_receipts where reference = 'REQ-2'").fetchone()
+    assert email not in everything and candidate_id not in everything  # their personalization went whole
+    assert _named(after, display_name) == _named(bodies, display_name) - 1
     assert quarantine == [rows[-1]]  # the four forms of the person went, the other person stayed
     for path in outbox.rglob("*.json"):
         text = path.read_text()
-        assert email not in text and display_name not in text
+        assert email not in text and candidate_id not in text
         assert orjson.loads(text)["personalizations"] is not None  # the other recipients are still there
     receipt = json.loads(receipt_row[0])
     assert receipt == json.loads(Path(done.receipt_file).read_text())
@@ -164,9 +183,12 @@ def test_career_relay_csv_exports_lose_the_person(warehouse_copy, tmp_path):
     assert email not in text and "tok-other" in text
     assert done.removed["Career Relay CSV exports (rows)"] == 1
     with connect(warehouse_copy, read_only=True) as con:  # the provision record itself stays (APPI Art. 29)
-        assert con.execute(
-            "select count(*) from outbox.provision_log where candidate_id = ?", [candidate_id]
-        ).fetchone()[0] == 1
+        assert (
+            con.execute("select count(*) from outbox.provision_log where candidate_id = ?", [candidate_id]).fetchone()[
+                0
+            ]
+            == 1
+        )
 
 
 def test_landed_files_are_listed_where_they_really_are_now(warehouse_copy, demo_landing, tmp_path):
@@ -181,7 +203,9 @@ def test_landed_files_are_listed_where_they_really_are_now(warehouse_copy, demo_
             [candidate_id],
         ).fetchall()
         assert files
-        tables = [t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()]
+        tables = [
+            t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+        ]
         for table in tables:  # the warehouse landed this copy of the landing folder
             con.execute(f"update raw.{table} set file = replace(file, ?, ?)", [str(demo_landing), str(landing)])
     archived = []
@@ -203,15 +227,28 @@ def _sendgrid_settings(server) -> SendGridSettings:
     )
 
 
+def _emails(warehouse, candidate_id: str) -> list[str]:
+    with connect(warehouse, read_only=True) as con:
+        return [
+            e
+            for (e,) in con.execute(
+                "select distinct email from marts.candidate_record_contacts where candidate_id = ? and email is not null "
+                "order by email",
+                [candidate_id],
+            ).fetchall()
+        ]
+
+
 def test_sendgrid_mode_suppresses_and_erases_at_sendgrid_exactly_once(warehouse_copy):
     candidate_id, email, _ = _nurture_person(warehouse_copy)
+    emails = _emails(warehouse_copy, candidate_id)
     with MailSendServer() as server:
         settings = _sendgrid_settings(server)
         done = erase_candidate(str(warehouse_copy), candidate_id, "REQ-5", send_mode="sendgrid", sendgrid=settings)
         with pytest.raises(ValueError, match="already carried out"):
             erase_candidate(str(warehouse_copy), candidate_id, "REQ-5", send_mode="sendgrid", sendgrid=settings)
-    assert email in server.api.global_suppressions
-    assert [j["email_addresses"] for j in server.api.erase_jobs] == [[email]]
+    assert email in emails and server.api.global_suppressions == set(emails)
+    assert [j["email_addresses"] for j in server.api.erase_jobs] == [emails]
     assert [c[0] for c in server.api.calls] == ["CreateGlobalSuppression", "EraseRecipientEmailData"]
     receipt = json.loads(Path(done.receipt_file).read_text())
     assert receipt["sendgrid"]["global_suppression"]["status"] == "done"
@@ -221,17 +258,18 @@ def test_sendgrid_mode_suppresses_and_erases_at_sendgrid_exactly_once(warehouse_
 
 
 def test_a_crash_between_the_two_sendgrid_calls_resumes_only_the_missing_one(warehouse_copy):
-    candidate_id, email, _ = _nurture_person(warehouse_copy)
+    candidate_id, _, _ = _nurture_person(warehouse_copy)
+    emails = _emails(warehouse_copy, candidate_id)
     with MailSendServer(FailurePlan(script=["ok", "500", "500"])) as server:
         settings = _sendgrid_settings(server)
         with pytest.raises(Exception, match="erasure job"):
             erase_candidate(str(warehouse_copy), candidate_id, "REQ-6", send_mode="sendgrid", sendgrid=settings)
         with connect(warehouse_copy, read_only=True) as con:  # the warehouse part is done; SendGrid's waits
-            assert con.execute("select count(*) from audit.erasure_pending_sendgrid").fetchone()[0] == 1
+            assert con.execute("select count(*) from audit.erasure_pending_sendgrid").fetchone()[0] == len(emails)
         done = erase_candidate(str(warehouse_copy), candidate_id, "REQ-6", send_mode="sendgrid", sendgrid=settings)
     ops = [c[0] for c in server.api.calls]
-    assert ops.count("CreateGlobalSuppression") == 1
-    assert [j["email_addresses"] for j in server.api.erase_jobs] == [[email]]
+    assert ops.count("CreateGlobalSuppression") == 1, ops
+    assert [j["email_addresses"] for j in server.api.erase_jobs] == [emails]
     receipt = json.loads(Path(done.receipt_file).read_text())
     assert receipt["sendgrid"]["data_erasure"]["status"] == "done"
     assert receipt["sendgrid"]["global_suppression"]["status"] == "done"
