@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS audit.erasure_pending_sendgrid (
 );
 """
 SENDGRID_CALLS = ("global_suppression", "data_erasure")
+PURPOSES = ("request", "retention")
 KEPT_SCHEMAS = ("raw", "audit", "outbox")  # owned by Python; every other schema is dbt's, rebuilt from raw
 COMPANIONS = SIDECAR_SUFFIXES + MARKER_SUFFIXES
 PROVISION_LOG_WHY = (
@@ -104,11 +105,17 @@ def erase_candidate(
     send_mode: str = "outbox",
     sendgrid=None,
     receipts_dir: str | Path | None = None,
+    purpose: str = "request",
 ) -> Erasure:
     """Carry out one erasure request (see the module's docstring). `outbox_dir`, `relay_export_dir` and
     `receipts_dir` default to the folders beside the warehouse the flows use (outbox/, exports/career_relay/,
     erasure_receipts/); `landing` is where to look for archived source files besides the folders the
-    landed files came from. `sendgrid`: SendGridSettings (from the environment when None)."""
+    landed files came from. `sendgrid`: SendGridSettings (from the environment when None). `purpose`:
+    'request' (the person asked: keyed identifiers are kept so they are never contacted again, and SendGrid
+    suppresses the address) or 'retention' (crm/retention.py: nothing is kept to recognise them, and SendGrid
+    is only asked to erase)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose {purpose!r} is not one of {', '.join(PURPOSES)}")
     warehouse = resolve(warehouse)
     outbox_dir = Path(outbox_dir) if outbox_dir else warehouse.parent / "outbox"
     relay_export_dir = Path(relay_export_dir) if relay_export_dir else warehouse.parent / "exports" / "career_relay"
@@ -134,7 +141,7 @@ def erase_candidate(
             )
         else:
             receipt = _erase_locally(
-                con, candidate_id, reference, key, outbox_dir, relay_export_dir, landing, send_mode
+                con, candidate_id, reference, key, outbox_dir, relay_export_dir, landing, send_mode, purpose
             )
     if send_mode == "sendgrid":
         receipt["sendgrid"] = _sendgrid_calls(warehouse, reference, sendgrid)
@@ -162,6 +169,7 @@ def _erase_locally(
     relay_export_dir: Path,
     landing,
     send_mode: str,
+    purpose: str = "request",
 ) -> dict:
     records = con.execute(
         "select source, source_record_id, email, phone from marts.candidate_record_contacts where candidate_id = ?",
@@ -240,9 +248,12 @@ def _erase_locally(
             con.execute("update outbox.messages set request_body = ? where batch_id = ?", [body, batch_id])
         removed["warehouse models (until the next build)"] = _delete_from_models(con, candidate_id, keys, emails)
         files = _where_now(con, sorted(landed), landing)
-        identifiers = [("email", key.hash(e), key.key_id, erasure_keys.SCHEME, reference) for e in emails] + [
-            ("phone", key.hash(p), key.key_id, erasure_keys.SCHEME, reference) for p in phones
-        ]
+        identifiers = (
+            [("email", key.hash(e), key.key_id, erasure_keys.SCHEME, reference) for e in emails]
+            + [("phone", key.hash(p), key.key_id, erasure_keys.SCHEME, reference) for p in phones]
+            if purpose == "request"
+            else []  # retention: the person did not object; a later application makes a new candidate
+        )
         _insert_many(
             con, "insert into audit.erased_identifiers values (?, ?, ?, ?, ?) on conflict do nothing", identifiers
         )
@@ -256,6 +267,7 @@ def _erase_locally(
         receipt = {
             "reference": reference,
             "candidate_id": candidate_id,
+            "purpose": purpose,
             "erased_at": utc_now().isoformat(timespec="seconds") + "Z",
             "key_id": key.key_id,
             "identifiers_kept": len(identifiers),
@@ -282,7 +294,7 @@ def _erase_locally(
         if send_mode == "sendgrid":
             con.executemany(
                 "insert into audit.erasure_sendgrid_calls values (?, ?, 'pending', null, null)",
-                [(reference, call) for call in SENDGRID_CALLS],
+                [(reference, call) for call in SENDGRID_CALLS if purpose == "request" or call == "data_erasure"],
             )
             _insert_many(
                 con, "insert into audit.erasure_pending_sendgrid values (?, ?)", [(reference, e) for e in emails]
