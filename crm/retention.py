@@ -135,11 +135,16 @@ def due_for_anonymisation(con, as_of: date, settings: RetentionSettings) -> list
              and s.step = 'lapse-' || strftime(l.lapse_date, '%Y-%m-%d')
         where l.lapse_date <= ?
           and (s.recorded_at is null or cast(s.recorded_at as date) + to_days({lead}) <= ?)
-          and not exists (select 1 from audit.erasure_requests r where r.candidate_id = l.candidate_id)
+          and not exists (select 1 from audit.erasure_requests r where r.reference = ? || l.candidate_id)
         order by l.candidate_id""",
-        [as_of, as_of],
+        [as_of, as_of, reference_prefix(as_of)],
     ).fetchall()
     return [candidate_id for (candidate_id,) in rows]
+
+
+def reference_prefix(as_of: date) -> str:
+    """The erasure reference of an anonymisation is this prefix and the candidate id."""
+    return f"retention-{as_of.isoformat()}-"
 
 
 def delete_expired_provisions(con, as_of: date) -> int:

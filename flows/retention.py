@@ -17,8 +17,14 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from crm.erasure import erase_candidate
-from crm.retention import RetentionSettings, delete_expired_provisions, due_for_anonymisation, renewal_campaign
+from crm.erasure import UnknownCandidate, erase_candidate
+from crm.retention import (
+    RetentionSettings,
+    delete_expired_provisions,
+    due_for_anonymisation,
+    reference_prefix,
+    renewal_campaign,
+)
 from crm.warehouse import connect, ensure_schema, transaction
 from flows.defaults import SENDGRID, WAREHOUSE, hold, send_defaults
 from outbound.campaigns import SendSummary
@@ -68,14 +74,18 @@ def anonymise_lapsed(
         due = due_for_anonymisation(con, as_of, settings)
     done = []
     for candidate_id in due:
-        erasure = erase_candidate(
-            warehouse,
-            candidate_id,
-            f"retention-{as_of.isoformat()}-{candidate_id}",
-            outbox_dir=outbox_dir,
-            send_mode=send_mode,
-            purpose="retention",
-        )
+        try:
+            erasure = erase_candidate(
+                warehouse,
+                candidate_id,
+                reference_prefix(as_of) + candidate_id,
+                outbox_dir=outbox_dir,
+                send_mode=send_mode,
+                purpose="retention",
+            )
+        except UnknownCandidate:  # no source record left (erased or rebuilt away since the last build)
+            get_run_logger().info("retention: %s has no source record left, nothing to anonymise", candidate_id)
+            continue
         done.append((candidate_id, erasure.receipt_file))
     get_run_logger().info(
         "retention: %d people anonymised (no activity or renewed consent for %d years)",
