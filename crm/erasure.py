@@ -112,7 +112,7 @@ def erase_candidate(
     erasure_receipts/); `landing` is where to look for archived source files besides the folders the
     landed files came from. `sendgrid`: SendGridSettings (from the environment when None). `purpose`:
     'request' (the person asked: keyed identifiers are kept so they are never contacted again, and SendGrid
-    suppresses the address) or 'retention' (crm/retention.py: nothing is kept to recognise them, and SendGrid
+    suppresses the address) or 'retention' (outbound/retention.py: nothing is kept to recognise them, and SendGrid
     is only asked to erase)."""
     if purpose not in PURPOSES:
         raise ValueError(f"purpose {purpose!r} is not one of {', '.join(PURPOSES)}")

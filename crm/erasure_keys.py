@@ -13,8 +13,8 @@ and the erase command warns each time it is used. Rotation: docs/runbook.md.
 
 The check runs in SQL (the send gates read the list through dbt views): HMAC-SHA256 is written there with
 DuckDB's `sha256` over bytes, and the key reaches SQL only through the function `erasure_key_pad(key_id,
-'inner'|'outer')`, registered on every connection the project opens (crm.warehouse.connect, and dbt through
-the plugin in crm/erasure_plugin.py). The key never lands in a view definition or a table. A row whose key
+'inner'|'outer')`, registered on every connection the project opens (crm.warehouse.connect through `install`,
+and dbt through the plugin in crm/erasure_plugin.py). The key never lands in a view definition or a table. A row whose key
 is not configured makes the query fail with a message naming the fix: an erased person is never let through
 because a key is missing.
 """
@@ -114,6 +114,17 @@ def register(con) -> None:
     except Exception as problem:  # registered on this connection already
         if "already" not in str(problem).lower():
             raise
+
+
+def install() -> None:
+    """Register `register` on every connection crm.warehouse opens and the migration of an unkeyed list on
+    every schema check (crm/__init__.py calls this, so whoever imports crm.warehouse gets both)."""
+    from crm import warehouse
+
+    if register not in warehouse.CONNECTION_SETUP:
+        warehouse.CONNECTION_SETUP.append(register)
+    if migrate_erased_identifiers not in warehouse.SCHEMA_MIGRATIONS:
+        warehouse.SCHEMA_MIGRATIONS.append(migrate_erased_identifiers)
 
 
 def sql_keyed_hash(value_sql: str, key_id_sql: str) -> str:

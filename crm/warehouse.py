@@ -11,13 +11,11 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-
-from crm import erasure_keys
 
 RAW_COLUMNS = """
     load_id          VARCHAR NOT NULL,
@@ -180,6 +178,12 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
 """
 
 
+# What every connection and every schema check also runs, registered by the modules that need it (this module
+# imports nothing of ours): crm/__init__.py installs the erasure key function and the erasure list's migration.
+CONNECTION_SETUP: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+SCHEMA_MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
+
+
 def resolve(path: str | Path) -> Path:
     """Absolute path: DuckDB resolves relative paths against the process's working directory."""
     return Path(path).expanduser().resolve()
@@ -223,7 +227,8 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, wait_seconds() if wait_s is None else wait_s)
     con.execute("SET enable_progress_bar = false")
-    erasure_keys.register(con)  # the erasure list is checked in SQL with the operator's key
+    for setup in CONNECTION_SETUP:  # e.g. the erasure key function (crm/erasure_keys.py, installed by crm/__init__)
+        setup(con)
     try:
         yield con
     finally:
@@ -232,7 +237,8 @@ def connect(
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> None:
     con.execute(DDL)
-    erasure_keys.migrate_erased_identifiers(con)
+    for migrate in SCHEMA_MIGRATIONS:
+        migrate(con)
     for table in raw_tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({RAW_COLUMNS})")
 

@@ -1,6 +1,6 @@
 """apply-retention: consent-renewal mail to people about to lapse, anonymisation of people who lapsed (no
 activity and no renewed consent for `inactive_years`), and deletion of provision-log rows past their legal
-period. The rules are in crm/retention.py; anonymisation is the erasure code (crm/erasure.py), with a receipt
+period. The rules are in outbound/retention.py; anonymisation is the erasure code (crm/erasure.py), with a receipt
 per person. Scheduled daily (prefect.yaml, apply-retention/daily).
 
     python -m flows.retention [--warehouse PATH] [--send-mode outbox|sendgrid] [--as-of YYYY-MM-DD]
@@ -18,17 +18,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from crm.erasure import UnknownCandidate, erase_candidate
-from crm.retention import (
+from crm.warehouse import connect, ensure_schema, transaction
+from flows.defaults import SENDGRID, WAREHOUSE, hold, send_defaults
+from outbound.campaigns import SendSummary
+from outbound.outbox import write_outbox
+from outbound.retention import (
     RetentionSettings,
     delete_expired_provisions,
     due_for_anonymisation,
     reference_prefix,
     renewal_campaign,
 )
-from crm.warehouse import connect, ensure_schema, transaction
-from flows.defaults import SENDGRID, WAREHOUSE, hold, send_defaults
-from outbound.campaigns import SendSummary
-from outbound.outbox import write_outbox
 from outbound.sendgrid_sends import send_sendgrid
 
 

@@ -9,7 +9,7 @@ legal period ends.
   mailed (the nurture audience: consent, not suppressed, not erased, re-checked against the live suppression
   and erasure lists), through the send ledger and the normal outbox or SendGrid path. Ledger key
   (candidate, 'consent-renewal', 'lapse-<date>'): once per person and lapse, whatever reruns.
-- Anonymisation is the erasure code (crm/erasure.py) with the purpose `retention`: every copy is removed and
+- Anonymisation is the erasure code (crm/erasure.py, run by flows/retention.py) with the purpose `retention`: every copy is removed and
   a receipt written, but no identifier is kept (the person did not object: if they apply again they are a new
   candidate) and their address is not suppressed at SendGrid. It happens on the lapse date, or
   `renewal_lead_days` after the renewal mail if that went out late.
@@ -25,8 +25,8 @@ from datetime import date, timedelta
 
 from connectors.sinks.sendgrid.messages import _mail, _personalization
 from connectors.sinks.sendgrid.settings import SenderSettings
-from crm.erasure_keys import sql_keyed_hash
-from outbound.campaigns import Campaign
+
+from .campaigns import Campaign
 
 CAMPAIGN_ID = "consent-renewal"
 
@@ -62,11 +62,9 @@ def lapse_sql(settings: RetentionSettings) -> str:
         where last_active_date is not null"""
 
 
-# the live lists, not the last build's tables: an address suppressed or erased since is not mailed
-_ERASED = f"""exists (
-    select 1 from audit.erased_identifiers e where e.kind = 'email' and e.value_hmac = case
-        when e.scheme = 'hmac-sha256(sha256)' then {sql_keyed_hash("sha256(a.email)", "e.key_id")}
-        else {sql_keyed_hash("a.email", "e.key_id")} end)"""
+# the live lists, not only the last build's tables: an address suppressed since (a view over the landed
+# events) is not mailed, nor a person erased since (their built rows went with the erasure; the request stays)
+_ERASED = "exists (select 1 from audit.erasure_requests r where r.candidate_id = a.candidate_id)"
 
 
 def renewal_campaign(as_of: date, settings: RetentionSettings, sender: SenderSettings | None = None) -> Campaign:
