@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,11 +114,15 @@ CREATE TABLE IF NOT EXISTS audit.erasure_requests (
     raw_rows_deleted   BIGINT NOT NULL,
     files_to_redact    VARCHAR
 );
+-- keyed hashes (HMAC-SHA256 under a key the operator holds, crm/erasure_keys.py) of their normalised emails
+-- and phones; a warehouse from before keyed hashes is migrated by ensure_schema
 CREATE TABLE IF NOT EXISTS audit.erased_identifiers (
-    kind          VARCHAR NOT NULL,
-    value_sha256  VARCHAR NOT NULL,
-    reference     VARCHAR NOT NULL,
-    PRIMARY KEY (kind, value_sha256)
+    kind        VARCHAR NOT NULL,
+    value_hmac  VARCHAR NOT NULL,
+    key_id      VARCHAR NOT NULL,
+    scheme      VARCHAR NOT NULL,
+    reference   VARCHAR NOT NULL,
+    PRIMARY KEY (kind, key_id, value_hmac)
 );
 -- every dbt build of this warehouse: what it selected and whether it finished, so a flow can tell whether
 -- data landed since the last build that covered it
@@ -184,6 +188,12 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
 """
 
 
+# What every connection and every schema check also runs, registered by the modules that need it (this module
+# imports nothing of ours): crm/__init__.py installs the erasure key function and the erasure list's migration.
+CONNECTION_SETUP: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+SCHEMA_MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
+
+
 def resolve(path: str | Path) -> Path:
     """Absolute path: DuckDB resolves relative paths against the process's working directory."""
     return Path(path).expanduser().resolve()
@@ -227,6 +237,8 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, wait_seconds() if wait_s is None else wait_s)
     con.execute("SET enable_progress_bar = false")
+    for setup in CONNECTION_SETUP:  # e.g. the erasure key function (crm/erasure_keys.py, installed by crm/__init__)
+        setup(con)
     try:
         yield con
     finally:
@@ -235,6 +247,8 @@ def connect(
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> None:
     con.execute(DDL)
+    for migrate in SCHEMA_MIGRATIONS:
+        migrate(con)
     for table in raw_tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({RAW_COLUMNS})")
 

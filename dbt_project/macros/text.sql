@@ -159,3 +159,20 @@
 {% macro postgres__sha256_hex(expr) -%}
     encode(sha256(convert_to({{ expr }}, 'UTF8')), 'hex')
 {%- endmacro %}
+
+{#- Keyed hash of a string: HMAC-SHA256 (hex) under the erasure key named by `key_id` (an SQL expression), the
+    construction crm/erasure_keys.py writes. The key reaches SQL only through erasure_key_pad(key_id,
+    'inner'|'outer') (HMAC's padded keys, hex), a function the project registers on each connection it opens;
+    an unknown key id makes the query fail rather than match nothing. -#}
+{% macro keyed_hash(expr, key_id) -%}
+    {{ return(adapter.dispatch('keyed_hash', 'recruiting_crm')(expr, key_id)) }}
+{%- endmacro %}
+
+{% macro default__keyed_hash(expr, key_id) -%}
+    {{ exceptions.raise_compiler_error("keyed_hash: no variant for this adapter; write HMAC-SHA256 over erasure_key_pad() as duckdb__keyed_hash does") }}
+{%- endmacro %}
+
+{% macro duckdb__keyed_hash(expr, key_id) -%}
+    sha256(unhex(erasure_key_pad({{ key_id }}, 'outer'))
+           || unhex(sha256(unhex(erasure_key_pad({{ key_id }}, 'inner')) || encode({{ expr }}))))
+{%- endmacro %}

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from crm.dbt_runner import DbtFailed, run_dbt
+from crm.erasure_keys import sql_keyed_hash
 from crm.gates import run_gate
 from crm.warehouse import connect
 from flows.send import send_nurture, send_rejections_and_referrals
+
+DEMO_KEYED_EMAIL = sql_keyed_hash("email", "'demo'")  # the erasure list's hash under the demo key
 
 AS_OF = date(2026, 11, 25)
 PARAMS = {"as_of": AS_OF.isoformat(), "cap_days": 14}
@@ -182,7 +185,8 @@ ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
         ),
         (
             [
-                f"""insert into audit.erased_identifiers select 'email', sha256(email), 'REQ-seeded'
+                f"""insert into audit.erased_identifiers select 'email', {DEMO_KEYED_EMAIL}, 'demo',
+          'hmac-sha256', 'REQ-seeded'
           from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
             ],
             "is_erased",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from crm.dbt_runner import run_dbt
 from crm.warehouse import connect
 from flows.erase import main as erase_cli
+from flows.send import send_nurture
 
 AS_OF = date(2026, 11, 25)
 
@@ -97,3 +99,33 @@ def test_an_erased_person_disappears_and_is_never_mailed_again(warehouse_copy, c
         ).fetchone()[0]
     assert reasons and "erasure_request" in reasons[0]
     assert mailable == 0 and records == 1  # only the record that came back
+
+
+def test_after_a_send_the_erasure_leaves_no_copy_in_the_outbox_and_says_so_in_a_receipt(
+    warehouse_copy, tmp_path, capsys
+):
+    """Schedule order: send-nurture wrote the person's mail; erase-candidate runs; nothing of them is left in
+    the request bodies or the outbox files, and the receipt (file and audit table) counts what went."""
+    outbox = tmp_path / "outbox"
+    assert send_nurture(str(warehouse_copy), str(outbox), AS_OF, return_state=True).is_completed()
+    with connect(warehouse_copy, read_only=True) as con:
+        candidate_id, email = con.execute("""
+            select l.candidate_id, c.email from outbox.send_ledger l
+            join marts.candidates c using (candidate_id) order by l.candidate_id limit 1""").fetchone()
+    assert any(email in p.read_text() for p in outbox.rglob("*.json"))
+
+    args = ["--candidate-id", candidate_id, "--reference", "REQ-9", "--warehouse", str(warehouse_copy)]
+    assert erase_cli([*args, "--outbox", str(outbox)]) == 0
+    out = capsys.readouterr().out
+    assert "Receipt:" in out and "outbox files: 1 removed" in out and email not in out and "DEMO key" in out
+
+    assert not any(email in p.read_text() or candidate_id in p.read_text() for p in outbox.rglob("*.json"))
+    with connect(warehouse_copy, read_only=True) as con:
+        bodies = str(con.execute("select request_body from outbox.messages").fetchall())
+        receipt = json.loads(
+            con.execute("select receipt from audit.erasure_receipts where reference = 'REQ-9'").fetchone()[0]
+        )
+    assert email not in bodies and candidate_id not in bodies  # their personalization (name, data) went whole
+    assert receipt["removed"]["outbox.messages request bodies"] == 1 and receipt["removed"]["outbox files"] == 1
+    receipt_file = warehouse_copy.parent / "erasure_receipts" / "REQ-9.json"
+    assert json.loads(receipt_file.read_text()) == receipt

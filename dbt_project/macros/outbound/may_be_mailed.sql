@@ -40,13 +40,23 @@
 {%- endmacro %}
 
 
-{#- The person asked to be erased: the hash of this email or phone is on the erasure list. Read straight
+{#- The person asked to be erased: the keyed hash of this email or phone is on the erasure list. Read straight
     from the list, so it holds from the moment the erasure ran, before any rebuild. -#}
 {% macro is_erased_person(email, phone) -%}
     exists (
         select 1 from {{ ref('stg_audit__erased_identifiers') }} as erased
-        where (erased.kind = 'email' and erased.value_sha256 = {{ sha256_hex(email) }})
-           or (erased.kind = 'phone' and erased.value_sha256 = {{ sha256_hex(phone) }}))
+        where (erased.kind = 'email' and erased.value_hmac = {{ erased_identifier_hash(email, 'erased') }})
+           or (erased.kind = 'phone' and erased.value_hmac = {{ erased_identifier_hash(phone, 'erased') }}))
+{%- endmacro %}
+
+
+{#- The hash of `expr` as the erasure-list row `erased` (its alias) was made: HMAC-SHA256 under the row's key,
+    of the value itself, or of its SHA-256 for rows migrated from the unkeyed list (crm/erasure_keys.py). -#}
+{% macro erased_identifier_hash(expr, erased) -%}
+    case when {{ erased }}.scheme = 'hmac-sha256(sha256)'
+        then {{ keyed_hash(sha256_hex(expr), erased ~ '.key_id') }}
+        else {{ keyed_hash(expr, erased ~ '.key_id') }}
+    end
 {%- endmacro %}
 
 

@@ -1,5 +1,7 @@
 select
     kind,
-    value_sha256,
+    value_hmac,
+    key_id,
+    scheme,
     reference
 from {{ source('audit', 'erased_identifiers') }}
