@@ -1,10 +1,10 @@
 {#- Name normalisation for matching. Every step is a pure function of the text, so HR can read a
-    record's keys and see why two records did or did not agree. -#}
+    record’s keys and see why two records did or did not agree. -#}
 
 
 {#- Unicode NFKC: full-width Latin and digits to half-width, half-width katakana to full-width,
     compatibility forms to plain ones. On DuckDB the function is registered by the dbt-duckdb plugin
-    connectors.common.duckdb_text_functions (Arrow's utf8_normalize). -#}
+    connectors.common.duckdb_text_functions (Arrow’s utf8_normalize). -#}
 {% macro nfkc(expr) -%}
     {{ return(adapter.dispatch('nfkc', 'recruiting_crm')(expr)) }}
 {%- endmacro %}

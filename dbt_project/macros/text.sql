@@ -162,7 +162,7 @@
 
 {#- Keyed hash of a string: HMAC-SHA256 (hex) under the erasure key named by `key_id` (an SQL expression), the
     construction crm/erasure_keys.py writes. The key reaches SQL only through erasure_key_pad(key_id,
-    'inner'|'outer') (HMAC's padded keys, hex), a function the project registers on each connection it opens;
+    'inner'|'outer') (HMAC’s padded keys, hex), a function the project registers on each connection it opens;
     an unknown key id makes the query fail rather than match nothing. -#}
 {% macro keyed_hash(expr, key_id) -%}
     {{ return(adapter.dispatch('keyed_hash', 'recruiting_crm')(expr, key_id)) }}

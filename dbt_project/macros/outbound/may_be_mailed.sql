@@ -50,7 +50,7 @@
 {%- endmacro %}
 
 
-{#- The hash of `expr` as the erasure-list row `erased` (its alias) was made: HMAC-SHA256 under the row's key,
+{#- The hash of `expr` as the erasure-list row `erased` (its alias) was made: HMAC-SHA256 under the row’s key,
     of the value itself, or of its SHA-256 for rows migrated from the unkeyed list (crm/erasure_keys.py). -#}
 {% macro erased_identifier_hash(expr, erased) -%}
     case when {{ erased }}.scheme = 'hmac-sha256(sha256)'
