@@ -21,13 +21,15 @@
     - Pairs are grouped by their pattern of levels first, so each iteration works on a few thousand
       patterns whatever the number of records. Counts are smoothed by var('match_weight_pseudo_pairs') per
       level, so no level is infinitely sure; the shared-contact u-values are pulled towards the strangers'
-      by one pseudo-pair, so a data set without families falls back to them. -#}
+      by var('match_weight_shared_contact_pseudo_pairs') pseudo-pairs, so a data set with few or no families
+      sharing contacts falls back to them instead of mistaking a handful of typo-ridden matches for families. -#}
 {%- set fields = compared_fields() %}
 {%- set levels = comparison_level_names() %}
 {%- set contact = contact_fields() %}
 {%- set iterations = var('match_weight_em_iterations') | int %}
 {%- set sample = var('match_weight_sample_records') | int %}
 {%- set pseudo = var('match_weight_pseudo_pairs') | float %}
+{%- set family_pseudo = var('match_weight_shared_contact_pseudo_pairs') | float %}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}
@@ -213,8 +215,8 @@ params_{{ i }} as (
         end as m_probability,
         case
             when pair_context = 'shares_contact'
-            then (context_non_match_pairs + stranger_u)
-                / (sum(context_non_match_pairs) over (partition by pair_context, field) + 1)
+            then (context_non_match_pairs + {{ family_pseudo }} * stranger_u)
+                / (sum(context_non_match_pairs) over (partition by pair_context, field) + {{ family_pseudo }})
             else stranger_u
         end as u_probability,
         case when field in ('{{ contact | join("', '") }}') then context_match_pairs else all_match_pairs end as m_pairs
