@@ -45,7 +45,7 @@ class DemoOptions:
     bytes as before for a seed); the identity benchmarks switch them all on (`--realistic`).
 
     - withheld_contacts: agencies send anonymised profiles before a referral is accepted: one agency
-      (nihon_jinzai) never sends an email or phone, the others withhold them on 30% of their records.
+      (nihon_jinzai) never sends an email or phone, the others withhold them on 10% of their records.
     - households: 8% of applicants have family members who apply too, sharing their family name, home
       address and mostly their phone (spouses, siblings, twins with one birth date, parents and children).
     - drift: a person's records disagree between sources beyond spelling: the birth date mistyped (day and
@@ -613,7 +613,7 @@ class DemoWriter:
         record_id = f"{agency[:2].upper()}-{self.next_agency_row[agency]:07d}"
         family, given, family_kana, given_kana = self._names(person, duplicate)
         birth = "" if rng.random() < 0.1 else _agency_date(person.birth, rng.choice(date_styles))
-        if self.options.withheld_contacts and (agency == WITHHOLDING_AGENCY or self.option_rng.random() < 0.3):
+        if self.options.withheld_contacts and (agency == WITHHOLDING_AGENCY or self.option_rng.random() < 0.1):
             email = phone = None  # an anonymised profile: contacts come once the referral is accepted
         if style == "ja":
             gender = {"female": "女性", "male": "男性"}[person.gender]

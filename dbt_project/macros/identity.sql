@@ -46,7 +46,11 @@
         when {{ l }}.name_reading_key is null or {{ r }}.name_reading_key is null then 'missing'
         when ({{ l }}.family_key = {{ r }}.family_key and {{ l }}.given_key = {{ r }}.given_key)
           or ({{ l }}.family_key = {{ r }}.given_key and {{ l }}.given_key = {{ r }}.family_key) then 'exact'
-        when {{ l }}.name_reading_key = {{ r }}.name_reading_key then 'same_reading'
+        when {{ l }}.name_reading_key = {{ r }}.name_reading_key
+          -- a name written in one piece (かとうしゅうへい) reads as both parts of the other run together
+          or ({{ l }}.given_reading is null and {{ l }}.family_reading in ({{ r }}.family_reading || {{ r }}.given_reading, {{ r }}.given_reading || {{ r }}.family_reading))
+          or ({{ r }}.given_reading is null and {{ r }}.family_reading in ({{ l }}.family_reading || {{ l }}.given_reading, {{ l }}.given_reading || {{ l }}.family_reading))
+            then 'same_reading'
         -- both parts alike (typos, transpositions), in either order
         when ({{ names_alike(l ~ '.family_reading', r ~ '.family_reading') }} and {{ names_alike(l ~ '.given_reading', r ~ '.given_reading') }})
           or ({{ names_alike(l ~ '.family_reading', r ~ '.given_reading') }} and {{ names_alike(l ~ '.given_reading', r ~ '.family_reading') }})
@@ -72,6 +76,7 @@
           or (extract(month from {{ l }}.birth_date) = extract(month from {{ r }}.birth_date)
               and extract(day from {{ l }}.birth_date) = extract(day from {{ r }}.birth_date)
               and abs(extract(year from {{ l }}.birth_date) - extract(year from {{ r }}.birth_date)) = 1) then 'one_typo'
+        when {{ edit_distance('cast(' ~ l ~ '.birth_date as varchar)', 'cast(' ~ r ~ '.birth_date as varchar)') }} <= 2 then 'two_typos'
         else 'different'
     end as birth_date_level,
     -- where the person lives, strongest agreement first: the street address (number and street or town),
@@ -80,6 +85,9 @@
         when {{ l }}.street_number = {{ r }}.street_number
          and {{ names_alike(l ~ '.street_name', r ~ '.street_name') }} then 'same_address'
         when {{ l }}.postal_code = {{ r }}.postal_code then 'same_postal_code'
+        -- the same street (or, in Japan, town) at another number; a postal code one digit off
+        when {{ names_alike(l ~ '.street_name', r ~ '.street_name') }} then 'same_street'
+        when {{ edit_distance(l ~ '.postal_code', r ~ '.postal_code') }} <= 1 then 'similar_postal_code'
         when {{ l }}.locality = {{ r }}.locality then 'same_city'
         when {{ l }}.prefecture = {{ r }}.prefecture then 'same_prefecture'
         when {{ l }}.prefecture is null or {{ r }}.prefecture is null then 'missing'
@@ -132,8 +140,8 @@
         'email': ['exact', 'same_mailbox', 'one_typo', 'different'],
         'phone': ['exact', 'different'],
         'name': ['exact', 'same_reading', 'similar', 'part_missing', 'one_part', 'different'],
-        'birth_date': ['exact', 'one_typo', 'different'],
-        'place': ['same_address', 'same_postal_code', 'same_city', 'same_prefecture', 'different'],
+        'birth_date': ['exact', 'one_typo', 'two_typos', 'different'],
+        'place': ['same_address', 'same_postal_code', 'same_street', 'similar_postal_code', 'same_city', 'same_prefecture', 'different'],
         'career': ['same_job_years_and_skills', 'same_job_and_skills', 'same_job_one_skill_apart', 'same_job_other_skills', 'same_job_and_years', 'same_job', 'different'],
         'timing': ['within_two_weeks', 'within_three_months', 'further_apart'],
     }) }}
