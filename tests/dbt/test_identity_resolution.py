@@ -38,7 +38,8 @@ def test_realistic_demo_without_contacts_with_households_and_drift(tmp_path):
     generate(1500, 21, landing, DemoOptions.realistic())
     land(landing, warehouse)
     run_dbt(
-        ["build", "--select", "+int_candidate_records_clustered", "--exclude", "test_type:unit"],
+        ["build", "--select", "+int_candidate_records_clustered", "--exclude", "test_type:unit"]
+        + ["--indirect-selection", "cautious"],
         warehouse,
         date(2026, 11, 25),
     )
