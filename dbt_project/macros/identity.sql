@@ -26,6 +26,25 @@
 {%- endmacro %}
 
 
+{#- The largest block a rule compares. The broad rules that exist for sources without contacts (a street
+    address, a name with a city or a wished job) only compare small blocks: among a million records, a
+    common name in a big city with a common job is shared by dozens of strangers, and comparing them all
+    costs millions of pairs for next to no found people. Every other rule: var('blocking_max_block_size'). -#}
+{% macro blocking_rule_max_block_sizes() -%}
+    {{ return({'same_street_address': 12, 'same_name_and_city': 10, 'same_name_and_job': 10}) }}
+{%- endmacro %}
+
+{#- SQL for the largest block of the rule numbered rule_order_expr (its place in blocking_rules()). -#}
+{% macro max_block_size_of(rule_order_expr) -%}
+    {%- set sizes = blocking_rule_max_block_sizes() -%}
+    case {{ rule_order_expr }}
+        {%- for rule, key in blocking_rules() %}{% if rule in sizes %}
+        when {{ loop.index }} then {{ [sizes[rule], var('blocking_max_block_size') | int] | min }}
+        {%- endif %}{% endfor %}
+        else {{ var('blocking_max_block_size') | int }}
+    end
+{%- endmacro %}
+
 {#- Compares two records (table aliases l and r) field by field. Each field gets a level, from the
     strongest agreement down to 'different', or 'missing' when either side has no value. -#}
 {% macro comparison_levels(l='l', r='r') -%}
@@ -83,6 +102,9 @@
     -- then the postal code, the city or ward, the prefecture
     case
         when {{ l }}.street_number = {{ r }}.street_number
+         and {{ names_alike(l ~ '.street_name', r ~ '.street_name') }}
+         and {{ l }}.postal_code = {{ r }}.postal_code then 'same_address_and_postal_code'
+        when {{ l }}.street_number = {{ r }}.street_number
          and {{ names_alike(l ~ '.street_name', r ~ '.street_name') }} then 'same_address'
         when {{ l }}.postal_code = {{ r }}.postal_code then 'same_postal_code'
         -- the same street (or, in Japan, town) at another number; a postal code one digit off
@@ -126,11 +148,14 @@
             and ({{ edit_distance(a, b) }} <= 1 or {{ string_similarity(a, b) }} >= 0.92)), false)
 {%- endmacro %}
 
-{#- Pairs that share an email, a phone or a street address: things a family can share. For them, how often
-    different people agree on each field is measured among such pairs (int_match_weights, context
-    'shares_contact'), not among strangers. -#}
+{#- Pairs that share an email, a phone, or a street address with its postal code: what a family shares. For
+    them, how often different people agree on each field is measured among such pairs (int_match_weights,
+    context 'shares_contact'), not among strangers. A street address without the same postal code is no
+    context of its own (the same number and street in another town is a stranger): it stays evidence
+    weighed against strangers. -#}
 {% macro shares_contact(pair='') -%}
-    ({{ pair }}email_level in ('exact', 'same_mailbox') or {{ pair }}phone_level = 'exact' or {{ pair }}place_level = 'same_address')
+    ({{ pair }}email_level in ('exact', 'same_mailbox') or {{ pair }}phone_level = 'exact'
+     or {{ pair }}place_level = 'same_address_and_postal_code')
 {%- endmacro %}
 
 {#- The comparison levels of every compared field, strongest agreement first ('missing' is not a level:
@@ -141,7 +166,7 @@
         'phone': ['exact', 'different'],
         'name': ['exact', 'same_reading', 'similar', 'part_missing', 'one_part', 'different'],
         'birth_date': ['exact', 'one_typo', 'two_typos', 'different'],
-        'place': ['same_address', 'same_postal_code', 'same_street', 'similar_postal_code', 'same_city', 'same_prefecture', 'different'],
+        'place': ['same_address_and_postal_code', 'same_address', 'same_postal_code', 'same_street', 'similar_postal_code', 'same_city', 'same_prefecture', 'different'],
         'career': ['same_job_years_and_skills', 'same_job_and_skills', 'same_job_one_skill_apart', 'same_job_other_skills', 'same_job_and_years', 'same_job', 'different'],
         'timing': ['within_two_weeks', 'within_three_months', 'further_apart'],
     }) }}

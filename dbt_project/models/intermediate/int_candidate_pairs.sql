@@ -1,8 +1,7 @@
 {#- Candidate pairs: two records are compared only when a blocking rule (macros/identity.sql) puts them
     in the same block. Each pair appears once, with the first rule (in the order of blocking_rules())
     that found it, the agreement level of every compared field, and its context: 'shares_contact' when the
-    two share an email, a phone or a street address (as family members can), else 'general'. -#}
-{%- set max_block = var('blocking_max_block_size') | int %}
+    two share an email, a phone or a street address with its postal code (as family members can), else 'general'. -#}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}
@@ -21,7 +20,7 @@ block_keys as (
 usable_keys as (
     select node_id, rule_order, block_key
     from block_keys
-    qualify count(*) over (partition by rule_order, block_key) between 2 and {{ max_block }}
+    qualify count(*) over (partition by rule_order, block_key) between 2 and {{ max_block_size_of('rule_order') }}
 ),
 
 blocked as (

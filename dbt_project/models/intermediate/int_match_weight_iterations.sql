@@ -10,7 +10,7 @@
       prior, then (2) re-estimates m as the p-weighted share of pairs at each level and the prior as the
       sum of p over all pairs. The pairs no blocking rule compared count as different people (p = 0), so
       the prior is a share of all record pairs.
-    - Pairs that share an email, a phone or a street address (context 'shares_contact') are different:
+    - Pairs that share an email, a phone or a street address with its postal code (context 'shares_contact') are different:
       family members share those, and then they also share the family name, the address and the postal
       code. For these pairs the u-values are estimated by the same EM among such pairs (every such pair is
       compared, so nothing needs sampling), with a prior of their own: how often sharing a contact means
