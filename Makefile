@@ -13,14 +13,15 @@ DEMO_SEED ?= 42
 LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test lint format install demo docs docs-serve server worker deploy bench bench-dedupe clean
+.PHONY: run test lint format install demo docs docs-serve site server worker deploy run-deployment bench bench-dedupe clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' \
 		|| { echo "error: $(VENV) is not Python 3.11: remove it and set PYTHON=/path/to/python3.11"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	@echo "installing the locked dependencies into $(VENV) (first time: about a minute)"
+	$(BIN)/uv pip install --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
@@ -31,8 +32,10 @@ $(LANDING)/truth.csv: | $(STAMP)
 
 demo: $(LANDING)/truth.csv
 
+# the demo generator writes whole files (beside the target, renamed at the end) before the run starts, so the
+# landing settle time (CRM_LANDING_STABLE_SECONDS, for files still arriving over SFTP/SMB) is not needed here
 run: $(STAMP) $(LANDING)/truth.csv
-	$(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
+	CRM_LANDING_STABLE_SECONDS=$${CRM_LANDING_STABLE_SECONDS:-0} $(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -54,14 +57,36 @@ docs: $(STAMP)  ## dbt docs generate against the warehouse (run `make run` first
 docs-serve: docs  ## the dbt docs on http://127.0.0.1:8080
 	$(BIN)/python -m crm.dbt_runner --warehouse $(WAREHOUSE) docs serve --host 127.0.0.1 --port 8080
 
-PREFECT_LOCAL_API := http://127.0.0.1:4200/api
+site: $(STAMP)  ## the KPI report, dbt docs and Data Docs over http on 127.0.0.1:8090 (links in the Prefect UI point here)
+	$(BIN)/python -m crm.site --warehouse $(WAREHOUSE) --port $${SITE_PORT:-8090}
 
+PREFECT_PORT ?= 4200
+PREFECT_LOCAL_API := http://127.0.0.1:$(PREFECT_PORT)/api
+
+# Both run in the background of one shell that waits; Ctrl-C (or SIGTERM) reaches the shell's trap, which
+# stops the worker and the server together (SIGTERM, then SIGKILL after a 10 s grace: a worker can hang
+# while it shuts down). SQLite's busy timeout is raised for the local server; use PostgreSQL in production
+# (docs/runbook.md).
 server: $(STAMP)  ## a local Prefect server (UI on http://127.0.0.1:4200) and a process worker; Ctrl-C stops both
-	@export PREFECT_API_URL=$(PREFECT_LOCAL_API); \
-	$(BIN)/prefect server start --host 127.0.0.1 --port 4200 & server=$$!; \
-	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
-	until $(BIN)/python -c 'import urllib.request; urllib.request.urlopen("$(PREFECT_LOCAL_API)/health", timeout=2)' 2>/dev/null; do sleep 1; done; \
-	$(BIN)/prefect worker start --pool crm-process --type process --install-policy never
+	@export PREFECT_API_URL=$(PREFECT_LOCAL_API) PREFECT_SERVER_DATABASE_TIMEOUT=$${PREFECT_SERVER_DATABASE_TIMEOUT:-30}; \
+	worker=; \
+	stop() { trap - INT TERM; echo "stopping the worker and the server"; kill -TERM $$worker $$server 2>/dev/null; \
+		for _ in $$(seq 20); do kill -0 $$worker $$server 2>/dev/null || exit 0; sleep 0.5; done; \
+		kill -KILL $$worker $$server 2>/dev/null; exit 0; }; \
+	trap stop INT TERM; \
+	$(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) & server=$$!; \
+	until $(BIN)/python -c 'import urllib.request; urllib.request.urlopen("$(PREFECT_LOCAL_API)/health", timeout=2)' 2>/dev/null; do \
+		kill -0 $$server 2>/dev/null || { echo "the Prefect server did not start"; exit 1; }; sleep 1; done; \
+	$(BIN)/prefect worker start --pool crm-process --type process --install-policy never & worker=$$!; \
+	echo "Prefect UI on http://127.0.0.1:$(PREFECT_PORT); Ctrl-C stops the server and the worker"; \
+	while kill -0 $$server 2>/dev/null && kill -0 $$worker 2>/dev/null; do wait -n $$server $$worker 2>/dev/null || true; done; \
+	stop
+
+# from any terminal, no PREFECT_API_URL needed: make run-deployment NAME=pipeline/end-to-end
+#   PARAMS='--param send_mode=sendgrid' passes parameters (prefect deployment run --param k=v)
+run-deployment: $(STAMP)  ## start a deployment on the local server (make server) or on PREFECT_API_URL
+	@test -n "$(NAME)" || { echo "say which: make run-deployment NAME=pipeline/end-to-end (see prefect.yaml)"; exit 2; }
+	PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)} $(BIN)/prefect deployment run '$(NAME)' $(PARAMS)
 
 worker: $(STAMP)  ## only a process worker, for a server started elsewhere (PREFECT_API_URL)
 	PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)} $(BIN)/prefect worker start --pool crm-process \

@@ -21,10 +21,10 @@ import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from crm.warehouse import connect, resolve
+from crm.warehouse import connect, resolve, utc_now
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 PROJECT_PARTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml", "profiles.yml")
@@ -136,11 +136,15 @@ def run_dbt(command: list[str], warehouse: str | Path, as_of: date) -> DbtSummar
     from dbt.cli.main import dbtRunner
 
     target_dir(warehouse).mkdir(parents=True, exist_ok=True)
+    with connect(warehouse):  # wait here, with one clear message, if another run holds the file
+        pass
     with _INVOKE_LOCK:
         manifest = _manifest(warehouse, as_of)
         _write_manifest(manifest, warehouse)
         result = dbtRunner(manifest=manifest).invoke(dbt_args(command, warehouse, as_of))
     summary = DbtSummary(command=" ".join(command), success=bool(result.success))
+    if command[0] in ("build", "retry"):
+        _record_build(warehouse, command, bool(result.success) and result.exception is None, result)
     if result.exception is not None:
         raise DbtFailed(f"dbt {summary.command} could not run: {result.exception}")
     metadata = getattr(result.result, "metadata", None)
@@ -159,6 +163,26 @@ def run_dbt(command: list[str], warehouse: str | Path, as_of: date) -> DbtSummar
             "(completed loads are not redone)."
         )
     return summary
+
+
+def _record_build(warehouse: str | Path, command: list[str], success: bool, result) -> None:
+    selection = " ".join(command[command.index("--select") + 1 :]) if "--select" in command else "all"
+    invocation = getattr(getattr(result.result, "metadata", None), "invocation_id", None)
+    with connect(warehouse) as con:
+        con.execute(
+            "insert into audit.dbt_builds values (?, ?, ?, ?, ?)",
+            [utc_now(), command[0], selection.split(" --exclude")[0], success, invocation],
+        )
+
+
+def last_build_covering(warehouse: str | Path, selections: tuple[str, ...]) -> datetime | None:
+    """When the last successful build that rebuilt everything, or one of `selections`, finished."""
+    with connect(warehouse, read_only=True) as con:
+        return con.execute(
+            f"""select max(finished_at) from audit.dbt_builds where success
+                and (selection = 'all' or selection in ({", ".join("?" * len(selections))}))""",
+            list(selections),
+        ).fetchone()[0]
 
 
 def data_fingerprint(warehouse: str | Path) -> str:

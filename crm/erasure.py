@@ -46,10 +46,9 @@ def erase_candidate(warehouse: str, candidate_id: str, reference: str) -> Erasur
             raise ValueError(f"erasure request {reference} was already carried out (audit.erasure_requests)")
         records = con.execute(
             """
-            select x.source, x.source_record_id, u.email, u.phone
-            from marts.candidate_crosswalk x
-            join intermediate.int_candidate_records_unioned u on u.record_key = x.record_key
-            where x.candidate_id = ?""",
+            select source, source_record_id, email, phone
+            from marts.candidate_record_contacts
+            where candidate_id = ?""",
             [candidate_id],
         ).fetchall()
         if not records:

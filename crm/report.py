@@ -216,3 +216,20 @@ def write_kpi_report(warehouse: str | Path, as_of: date) -> Path:
     partial.write_text(render(read_report_data(warehouse, as_of), as_of), encoding="utf-8")
     os.replace(partial, path)
     return path
+
+
+def kpi_table(warehouse: str | Path, as_of: date, months: int = 6) -> list[dict]:
+    """The headline KPIs of the last months as rows, for a table artifact on the build run (the numbers
+    themselves in the Prefect UI, not only a link)."""
+    data = read_report_data(warehouse, as_of)
+    rows = []
+    for index in range(max(0, len(data.months) - months), len(data.months)):
+        rows.append(
+            {
+                "month": data.months[index].strftime("%Y-%m"),
+                "applications": int(data.applications[index]),
+                "hires": int(data.hires[index]),
+                "re-application rate": f"{data.reapplication_rate[index]:.1%}",
+            }
+        )
+    return rows

@@ -3,9 +3,12 @@ It holds counts only, never a name, email address or phone number."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from connectors.common.landing import LoadResult
+import duckdb
+
+from connectors.common.landing import FileNotice, LoadResult
 from crm.warehouse import connect
 
 
@@ -16,6 +19,8 @@ class SourceTotals:
     records_read: int = 0
     records_landed: int = 0
     records_quarantined: int = 0
+    files_rejected: int = 0  # rejected for a setting, or failed to read: they land once fixed
+    files_waiting: int = 0  # still being written: they land on a later run
 
 
 @dataclass
@@ -25,11 +30,25 @@ class IngestSummary:
     problems: list[str] = field(default_factory=list)
     in_doubt_accepted: int = 0  # earlier in-doubt sends settled from the landed SendGrid events
     in_doubt_released: int = 0
+    # files under the source folders that did not land: unrecognised, refused, waiting (one per file and kind)
+    notices: dict[tuple[str, str], FileNotice] = field(default_factory=dict)
+    not_landed: list[str] = field(default_factory=list)  # why each rejected, failed or waiting file did not land
+
+    def add_notices(self, notices: Iterable[FileNotice]) -> None:
+        for notice in notices:
+            self.notices[(notice.path, notice.kind)] = notice
 
     def add(self, result: LoadResult) -> None:
         totals = self.by_source.setdefault(result.source, SourceTotals())
         if result.status == "skipped":
             totals.files_skipped += 1
+            return
+        if result.status in ("rejected", "failed", "waiting", "refused"):
+            if result.status == "waiting":
+                totals.files_waiting += 1
+            else:
+                totals.files_rejected += 1
+            self.not_landed.append(result.message)
             return
         totals.files_loaded += 1
         totals.records_read += result.records_read
@@ -45,6 +64,8 @@ class IngestSummary:
                 setattr(mine, name, getattr(mine, name) + getattr(totals, name))
         self.load_ids += other.load_ids
         self.problems += other.problems
+        self.notices.update(other.notices)
+        self.not_landed += other.not_landed
         self.in_doubt_accepted += other.in_doubt_accepted
         self.in_doubt_released += other.in_doubt_released
         return self
@@ -52,6 +73,10 @@ class IngestSummary:
     @property
     def records_landed(self) -> int:
         return sum(t.records_landed for t in self.by_source.values())
+
+    def unrecognised(self, source: str) -> int:
+        """Files under the source's folders that no stream reads, or were refused (links, special files)."""
+        return sum(n.source == source and n.kind != "waiting" for n in self.notices.values())
 
 
 WAREHOUSE_COUNTS = {
@@ -72,6 +97,8 @@ RELAY_CREDITS = """
     from (select * from marts.relay_credits qualify row_number() over (partition by company_id order by month desc) = 1)
 """
 LANDED_BY_SOURCE = "select source, sum(records_landed) from audit.loads where status = 'loaded' group by source"
+# values staging emptied (the record landed and counts), per source, field and rule
+FIELD_ISSUES = "select source, field, rule, count(*) from marts.field_issues group by all order by all"
 
 
 def read_warehouse_counts(warehouse: str) -> dict[str, int]:
@@ -81,6 +108,13 @@ def read_warehouse_counts(warehouse: str) -> dict[str, int]:
             counts[name] = con.execute(sql).fetchone()[0]
         for source, landed in con.execute(LANDED_BY_SOURCE).fetchall():
             counts[f"landed:{source}"] = int(landed or 0)
+        try:
+            issues = con.execute(FIELD_ISSUES).fetchall()
+        except duckdb.CatalogException:  # a warehouse built before field issues existed
+            issues = []
+        for source, field_name, rule, n in issues:
+            counts[f"field_issues:{source}"] = counts.get(f"field_issues:{source}", 0) + int(n)
+            counts[f"field_issue:{source}:{field_name}:{rule}"] = int(n)
         row = con.execute(RELAY_CREDITS).fetchone()
         for name, value in zip(("relay_referrals", "relay_slots_earned", "relay_slots_left", "relay_unmatched"), row):
             counts[name] = int(value)
@@ -122,10 +156,14 @@ class RunSummary:
         ]
 
     def _source_rows(self):
+        """Per source: files loaded and skipped this run, records read, landed and quarantined this run, all
+        landed so far, values emptied in staging (marts.field_issues) and files no stream reads."""
         landed_before = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("landed:")}
-        for source in sorted(set(self.ingest.by_source) | landed_before):
+        with_issues = {k.split(":", 1)[1] for k in self.warehouse if k.startswith("field_issues:")}
+        notices = getattr(self.ingest, "notices", {}) or {}
+        unread = {n.source for n in notices.values() if n.kind != "waiting"}
+        for source in sorted(set(self.ingest.by_source) | landed_before | with_issues | unread):
             t = self.ingest.by_source.get(source) or SourceTotals()
-            total = self.warehouse.get(f"landed:{source}", 0)
             yield (
                 source,
                 t.files_loaded,
@@ -133,8 +171,33 @@ class RunSummary:
                 t.records_read,
                 t.records_landed,
                 t.records_quarantined,
-                total,
+                self.warehouse.get(f"landed:{source}", 0),
+                self.warehouse.get(f"field_issues:{source}", 0),
+                sum(n.source == source and n.kind != "waiting" for n in notices.values()),
             )
+
+    def _field_issue_lines(self) -> list[str]:
+        """Warnings: per source, the values staging emptied by field and rule (the records landed)."""
+        by_source: dict[str, list[str]] = {}
+        for key, n in self.warehouse.items():
+            if key.startswith("field_issue:"):
+                _, source, field_name, rule = key.split(":", 3)
+                by_source.setdefault(source, []).append(f"{n:,} {field_name} {rule}")
+        return [
+            f"{source}: {self.warehouse.get(f'field_issues:{source}', 0):,} value(s) emptied ({', '.join(details)}); "
+            'the records landed: marts.field_issues names each (docs/runbook.md, "A field was emptied")'
+            for source, details in sorted(by_source.items())
+        ]
+
+    def _file_lines(self) -> list[str]:
+        """Warnings: files no stream reads or that were refused, and files that did not land this run."""
+        notices = sorted((getattr(self.ingest, "notices", {}) or {}).values(), key=lambda n: (n.kind, n.file))
+        lines = [f"{n.kind}: {n.reason}" for n in notices if n.kind != "waiting"]
+        lines += [f"not landed: {m}" for m in getattr(self.ingest, "not_landed", [])]
+        lines += [f"waiting: {n.reason}" for n in notices if n.kind == "waiting"]
+        if len(lines) > 20:
+            lines = lines[:20] + [f"... and {len(lines) - 20} more (audit.unlanded_files, audit.loads)"]
+        return lines
 
     def _gate_rows(self):
         for report in self.build.gates:
@@ -147,6 +210,10 @@ class RunSummary:
     def _warnings(self):
         return [w for report in self.build.gates for w in report.warnings]
 
+    def _dbt_warnings(self) -> list[str]:
+        """dbt tests and source freshness at warn severity (the model invariants dbt owns)."""
+        return list(getattr(self.build, "dbt_warnings", None) or [])
+
     def _data_docs(self) -> str | None:
         return next((r.data_docs for r in reversed(self.build.gates) if r.data_docs), None)
 
@@ -155,14 +222,17 @@ class RunSummary:
         lines = ["Records per source (new files this run; all landed so far):"]
         lines.append(
             f"  {'source':32} {'files':>5} {'skipped':>7} {'read':>9} {'landed':>9} {'quarantined':>11}"
-            f" {'in warehouse':>12}"
+            f" {'in warehouse':>12} {'field issues':>12} {'unrecognised':>12}"
         )
-        for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
+        for source, loaded, skipped, read, landed, quarantined, total, issues, unread in self._source_rows():
             lines.append(
                 f"  {source:32} {loaded:>5} {skipped:>7} {read:>9,} {landed:>9,} {quarantined:>11,} {total:>12,}"
+                f" {issues:>12,} {unread:>12,}"
             )
         if not self.ingest.load_ids:
             lines.append("  no new files: 0 records loaded")
+        lines += [f"  warning: field issues, {line}" for line in self._field_issue_lines()]
+        lines += [f"  warning: {line}" for line in self._file_lines()]
         merged = w.get("candidate_records", 0) - w.get("candidates", 0)
         lines.append(
             f"Candidates after merging: {w.get('candidates', 0):,} people from "
@@ -176,6 +246,10 @@ class RunSummary:
         lines.append(f"Quality gates passed: {gates}")
         for warning in self._warnings():
             lines.append(f"  warning: {warning.suite}, {warning.expectation} on {warning.column}: {warning.observed}")
+        dbt_warned = self._dbt_warnings()
+        if dbt_warned:
+            lines.append(f"dbt tests and source freshness: {len(dbt_warned):,} warning(s), nothing blocked")
+            lines += [f"  warning: dbt {w}" for w in dbt_warned]
         if self._data_docs():
             lines.append(f"Data Docs: {self._data_docs()}")
         s = self.send
@@ -202,11 +276,20 @@ class RunSummary:
         out = [
             "## Pipeline run",
             "",
-            "| source | files | skipped | read | landed | quarantined | in warehouse |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| source | files | skipped | read | landed | quarantined | in warehouse | field issues | unrecognised |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for source, loaded, skipped, read, landed, quarantined, total in self._source_rows():
-            out.append(f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} |")
+        for source, loaded, skipped, read, landed, quarantined, total, issues, unread in self._source_rows():
+            out.append(
+                f"| {source} | {loaded} | {skipped} | {read:,} | {landed:,} | {quarantined:,} | {total:,} "
+                f"| {issues:,} | {unread:,} |"
+            )
+        if self._field_issue_lines():
+            out += ["", "**Field issues** (warning: the records landed, these values are empty):", ""]
+            out += [f"- {line}" for line in self._field_issue_lines()]
+        if self._file_lines():
+            out += ["", "**Files that did not land** (warning):", ""]
+            out += [f"- {line}" for line in self._file_lines()]
         out += [
             "",
             f"**Candidates:** {w.get('candidates', 0):,} from {w.get('candidate_records', 0):,} source records "
@@ -221,6 +304,9 @@ class RunSummary:
         if self._warnings():
             out += ["", "**Gate warnings:**", ""]
             out += [f"- {w.suite}, {w.expectation} on {w.column}: {w.observed}" for w in self._warnings()]
+        if self._dbt_warnings():
+            out += ["", "**dbt warnings** (warn severity, nothing blocked):", ""]
+            out += [f"- {w}" for w in self._dbt_warnings()]
         s = self.send
         where = "SendGrid" if s.mode == "sendgrid" else "Outbox"
         out += [
@@ -231,3 +317,43 @@ class RunSummary:
         ]
         out += [f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}" for line in self._outbound_lines()]
         return "\n".join(out)
+
+
+RUNBOOK_SECTIONS = {
+    "ingest-sources": "A file was quarantined",
+    "build-warehouse": "A quality gate failed, or a dbt test",
+    "send-nurture": "SendGrid rate-limits, fails, or refuses the key",
+    "send-rejections-and-referrals": "Career Relay refuses the key, is down, or a referral push is pending",
+}
+
+
+def failed_run_markdown(step: str, message: str, ingest: IngestSummary | None, sent: list[str]) -> str:
+    """The summary a failed run publishes, on the run an operator opens first: where it stopped and why, what
+    landed, what was sent before it stopped (nothing, when a gate stopped it), and what to do next."""
+    out = [f"## Pipeline run failed at `{step}`", "", "```", message.strip()[:3000], "```", ""]
+    if ingest is not None:
+        out += [
+            "| source | files | skipped | read | landed | quarantined | unrecognised |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for source in sorted(
+            set(ingest.by_source) | {n.source for n in ingest.notices.values() if n.kind != "waiting"}
+        ):
+            t = ingest.by_source.get(source) or SourceTotals()
+            out.append(
+                f"| {source} | {t.files_loaded} | {t.files_skipped} | {t.records_read:,} | {t.records_landed:,} "
+                f"| {t.records_quarantined:,} | {ingest.unrecognised(source):,} |"
+            )
+        if not ingest.by_source and not ingest.notices:
+            out.append("| (no files) | 0 | 0 | 0 | 0 | 0 | 0 |")
+        out.append("")
+    out.append("**Sent before the failure:** " + ("; ".join(sent) if sent else "nothing"))
+    section = RUNBOOK_SECTIONS.get(step, "")
+    out += [
+        "",
+        "**What to do:** fix what the message names"
+        + (f' (docs/runbook.md, "{section}")' if section else " (docs/runbook.md)")
+        + ", then press Retry on this run: files already landed are skipped, an unchanged build comes from "
+        "the cache, and the ledgers never send anything twice.",
+    ]
+    return "\n".join(out)

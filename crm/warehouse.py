@@ -8,6 +8,9 @@ one process write to it. Open, do the work, close.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +110,25 @@ CREATE TABLE IF NOT EXISTS audit.erased_identifiers (
     reference     VARCHAR NOT NULL,
     PRIMARY KEY (kind, value_sha256)
 );
+-- every dbt build of this warehouse: what it selected and whether it finished, so a flow can tell whether
+-- data landed since the last build that covered it
+CREATE TABLE IF NOT EXISTS audit.dbt_builds (
+    finished_at  TIMESTAMP NOT NULL,
+    command      VARCHAR NOT NULL,
+    selection    VARCHAR NOT NULL,
+    success      BOOLEAN NOT NULL,
+    invocation_id VARCHAR
+);
+-- in-doubt SendGrid batches an operator released after checking SendGrid did not deliver them
+CREATE TABLE IF NOT EXISTS audit.in_doubt_releases (
+    batch_id     VARCHAR NOT NULL,
+    campaign_id  VARCHAR NOT NULL,
+    recipients   BIGINT NOT NULL,
+    requested_at TIMESTAMP,
+    released_at  TIMESTAMP NOT NULL,
+    checked      VARCHAR NOT NULL,
+    run_id       VARCHAR
+);
 CREATE TABLE IF NOT EXISTS audit.cursors (
     stream        VARCHAR PRIMARY KEY,
     cursor_value  TIMESTAMP NOT NULL,
@@ -125,6 +147,22 @@ CREATE TABLE IF NOT EXISTS audit.gate_results (
 -- columns added after the first release: older warehouses get them here
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS raw_gate_passed_at TIMESTAMP;
+ALTER TABLE audit.loads ADD COLUMN IF NOT EXISTS write_mode VARCHAR;  -- the stream's declared merge | append
+-- files under a source folder that did not land (connectors/common/landing.py, survey): a name no stream
+-- reads (unrecognised), a symbolic link or special file (refused), a file still being written (waiting);
+-- one row per file and kind, counted each run it is seen. Files that landed, were skipped or rejected are
+-- in audit.loads.
+CREATE TABLE IF NOT EXISTS audit.unlanded_files (
+    file          VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    source        VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL,
+    first_seen_at TIMESTAMP NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL,
+    times_seen    BIGINT NOT NULL,
+    run_id        VARCHAR,
+    PRIMARY KEY (file, kind)
+);
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     load_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,
@@ -141,12 +179,43 @@ def resolve(path: str | Path) -> Path:
     return Path(path).expanduser().resolve()
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse file (DuckDB takes one writer at a time)."""
+
+
+def wait_seconds() -> float:
+    return float(os.environ.get("CRM_WAREHOUSE_WAIT_SECONDS", "120"))
+
+
+def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting up to `wait_s` while another process holds it; then one clear sentence."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as problem:
+            if "lock" not in str(problem).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = re.search(r"PID (\d+)", str(problem))
+                raise WarehouseBusy(
+                    f"the warehouse {path} is in use by another run"
+                    + (f" (process {holder.group(1)})" if holder else "")
+                    + f" and stayed busy for {wait_s:g} s: let that run finish, then run this again "
+                    "(set CRM_WAREHOUSE_WAIT_SECONDS to wait longer; under `make deploy` the flows queue on the "
+                    "'warehouse' concurrency limit instead)"
+                ) from None
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+
 @contextlib.contextmanager
-def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: str | Path, read_only: bool = False, wait_s: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     path = resolve(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open(path, read_only, wait_seconds() if wait_s is None else wait_s)
     con.execute("SET enable_progress_bar = false")
     try:
         yield con

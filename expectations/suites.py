@@ -1,17 +1,22 @@
-"""Quality gate suites. Each suite validates one DataFrame that its query reads from the warehouse.
+"""Quality gate suites: Great Expectations over DataFrames that each suite's query reads from the warehouse.
 
-Every expectation carries `meta.severity`: `blocking` stops the run before anything is sent, `warning`
-goes to the run summary. Suites are defined here, in code, and written to the GX project with
-add_or_update, so the stored suites never drift from what runs.
-
-Stages, in the order the flows run them:
-  raw      after landing, before dbt: required fields present in the latest version of every record
-  staging  after dbt: key fields, email and phone validity rates, plausible dates, freshness, volumes
-  marts    after dbt: the contract tables (candidates, crosswalk)
-  nurture     in the send flow, right before sending: the batch about to go out
+dbt tests own the invariants of the models (dbt_project: tests with error or warn severity, source
+freshness); the gates keep what dbt cannot see or must not wait for:
+  raw         after landing, before dbt: required fields present in the latest version of every record;
+              this run's landed volume per stream against recent runs
+  nurture     in the send flow, right before sending: the batch about to go out, and its size
   rejections  right before the rejection mail: the batch about to go out
-  referrals   right before Career Relay: consent of every person whose data is about to leave
-Queries may use {as_of} (the run date, ISO) and {cap_days} (the nurture frequency cap).
+  referrals   right before Career Relay: the people whose data is about to leave
+The send gates read `marts.<batch>_checks`: views dbt builds from the same rule macros the batch marts are
+built with (dbt_project/macros/outbound/may_be_mailed.sql), over views of the landed SendGrid events, the
+send ledger, the provision log and the erasure list. So the gate and the mart apply one rule, and an
+unsubscribe landed after the last build still stops the send. A failure names the candidate ids (never an
+address) and the rule.
+
+Every expectation is `blocking` (stops the run, nothing leaves) or `warning` (reported in the run summary);
+its text in the Data Docs starts with BLOCKING or warning, and the results show the observed count, share
+or ratio. Suites are defined here, in code, and written to the GX project with add_or_update, so the stored
+suites never drift from what runs. Queries may use {as_of} (the run date, ISO).
 """
 
 from __future__ import annotations
@@ -19,19 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from connectors.sources import CANDIDATE_RAW_TABLES
+from connectors.sources.registry import agency_files, agency_headers
 
-BLOCKING = {"severity": "blocking"}
-WARNING = {"severity": "warning"}
-REQUIRED_KEY = {"severity": "blocking", "check": "required_key"}
+BLOCKING, WARNING = "blocking", "warning"
 
 # thresholds people may want to tune
-EMAIL_VALID_BLOCKING, EMAIL_VALID_WARNING = 0.80, 0.98
-PHONE_VALID_BLOCKING, PHONE_VALID_WARNING = 0.80, 0.98
-FRESHNESS_WARNING_DAYS = 90
 VOLUME_BAND = (0.5, 3.0)  # this run's records (or batch size) against the median of recent runs
 MIN_HISTORY_RUNS = 3
-MIN_RATE_SAMPLE = 50  # a source with fewer emails (or phones) than this is not judged on its validity rate
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class GateSuite:
     description: str
     query: str
     build: Callable[[], list]
-    index_column: str | None = None  # names the failing rows in messages (aggregated suites)
+    index_columns: tuple[str, ...] = ()  # name the failing rows in messages (ids only, never personal data)
 
     def expectations(self) -> list:
         return self.build()
@@ -53,9 +52,31 @@ def _gxe():
     return gxe
 
 
+def expect(kind: str, severity: str, text: str, check: str | None = None, **kwargs):
+    """A GX expectation whose Data Docs text says whether it blocks (BLOCKING ...) or warns (warning ...)."""
+    meta = {"severity": severity, **({"check": check} if check else {})}
+    label = "BLOCKING" if severity == BLOCKING else "warning"
+    return getattr(_gxe(), kind)(
+        **kwargs,
+        meta=meta,
+        severity="critical" if severity == BLOCKING else "warning",
+        description=f"{label}: {text}",
+    )
+
+
 def _required_keys(*keys: str) -> Callable[[], list]:
+    """Per required key, how many records lack it: at most 0 (the Data Docs show the count)."""
     return lambda: [
-        _gxe().ExpectColumnValuesToBeBetween(column=key, min_value=0, max_value=0, meta=REQUIRED_KEY) for key in keys
+        expect(
+            "ExpectColumnMaxToBeBetween",
+            BLOCKING,
+            f"records of the new loads without the field {key}: none allowed",
+            check="required_key",
+            column=key,
+            min_value=0,
+            max_value=0,
+        )
+        for key in keys
     ]
 
 
@@ -83,6 +104,18 @@ def _latest(table: str, checks: dict[str, str]) -> str:
 
 def _has(*paths: str) -> str:
     return " or ".join(f"json_exists(record, '{p}')" for p in paths)
+
+
+def _any_header(columns: tuple[str, ...]) -> tuple[str, str]:
+    """One check over agency header groups (the vocabulary in dbt_project.yml, vars.agency_files): its name,
+    e.g. "メールアドレス/電話番号1 or email/phone", and the condition that the record has any of the headers."""
+    vocabulary = agency_files()["columns"]
+    names = " or ".join("/".join(vocabulary[c][i] for c in columns) for i in range(len(vocabulary[columns[0]])))
+    return names, _has(*(f'$."{header}"' for header in agency_headers(*columns)))
+
+
+# a record has a name column and a contact column, in Japanese or English headers
+AGENCY_CHECKS = dict(_any_header(tuple(agency_files()[group])) for group in ("name_columns", "contact_columns"))
 
 
 RAW_SUITES = (
@@ -124,16 +157,8 @@ RAW_SUITES = (
         "raw_agency_candidates",
         "raw",
         "Agency rows have a name column and a contact column, in Japanese or English headers.",
-        _latest(
-            "agency_candidates",
-            {
-                "姓漢字 or last_name": _has('$."姓漢字"', "$.last_name", '$."姓カナ"', "$.last_name_kana"),
-                "メールアドレス/電話番号1 or email/phone": _has(
-                    '$."メールアドレス"', "$.email", '$."電話番号1"', "$.phone"
-                ),
-            },
-        ),
-        _required_keys("姓漢字 or last_name", "メールアドレス/電話番号1 or email/phone"),
+        _latest("agency_candidates", AGENCY_CHECKS),
+        _required_keys(*AGENCY_CHECKS),
     ),
     GateSuite(
         "raw_sendgrid_events",
@@ -145,228 +170,129 @@ RAW_SUITES = (
 )
 
 
-def _validity():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column="email_valid_share", min_value=EMAIL_VALID_BLOCKING, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="email_valid_share", min_value=EMAIL_VALID_WARNING, meta=WARNING),
-        gxe.ExpectColumnValuesToBeBetween(column="phone_valid_share", min_value=PHONE_VALID_BLOCKING, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="phone_valid_share", min_value=PHONE_VALID_WARNING, meta=WARNING),
-        gxe.ExpectColumnValuesToBeBetween(column="record_dates_implausible", min_value=0, max_value=0, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="birth_dates_implausible", min_value=0, max_value=0, meta=WARNING),
-        gxe.ExpectColumnValuesToBeBetween(column="records_without_key", min_value=0, max_value=0, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="days_since_newest_record", max_value=FRESHNESS_WARNING_DAYS, meta=WARNING
-        ),
-    ]
-
-
-def _volume_band(above_is: dict) -> Callable[[], list]:
-    """ratio_to_recent_median inside VOLUME_BAND: too small is a warning, too large is `above_is`."""
+def _volume_band(above_is: str, what: str) -> Callable[[], list]:
+    """ratio_to_recent_median inside VOLUME_BAND: too small is a warning, too large is `above_is`. Not judged
+    (empty ratio) before MIN_HISTORY_RUNS earlier runs."""
 
     def build():
-        gxe = _gxe()
         low, high = VOLUME_BAND
         return [
-            gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", max_value=high, meta=above_is),
-            gxe.ExpectColumnValuesToBeBetween(column="ratio_to_recent_median", min_value=low, meta=WARNING),
+            expect(
+                "ExpectColumnValuesToBeBetween",
+                above_is,
+                f"{what} at most {high:g}x the median of recent runs",
+                column="ratio_to_recent_median",
+                max_value=high,
+            ),
+            expect(
+                "ExpectColumnValuesToBeBetween",
+                WARNING,
+                f"{what} at least {low:g}x the median of recent runs",
+                column="ratio_to_recent_median",
+                min_value=low,
+            ),
         ]
 
     return build
 
 
-STAGING_SUITES = (
-    GateSuite(
-        "staging_candidate_records",
-        "staging",
-        "Per source: emails and phones that normalise to valid values, record dates between 2000 and the run "
-        "date, birth dates that can be real, every record with its key, and the newest record not too old.",
-        """
-        select
-            source,
-            -- rates are judged only on a sample large enough to mean something
-            case when count(email_raw) >= {MIN_RATE_SAMPLE}
-                 then count(email) filter (where email_raw is not null) / count(email_raw) end as email_valid_share,
-            case when count(phone_raw) >= {MIN_RATE_SAMPLE}
-                 then count(phone) filter (where phone_raw is not null) / count(phone_raw) end as phone_valid_share,
-            count(*) filter (where record_date < date '2000-01-01' or record_date > date '{as_of}' + interval 1 day)
-                as record_dates_implausible,
-            count(*) filter (where birth_date_raw is not null and birth_date is null) as birth_dates_implausible,
-            count(*) filter (where source_record_id is null or source_record_id = '') as records_without_key,
-            date_diff('day', max(record_date), date '{as_of}') as days_since_newest_record
-        from intermediate.int_candidate_records_unioned
-        group by source
-        """.replace("{MIN_RATE_SAMPLE}", str(MIN_RATE_SAMPLE)),
-        _validity,
-        index_column="source",
+LOAD_VOLUMES = GateSuite(
+    "raw_load_volumes",
+    "raw",
+    "Per stream, the records this run landed against the median of the last runs that landed any "
+    "(an export that suddenly shrinks by half, or triples, is suspicious). Needs 3 earlier runs.",
+    f"""
+    with per_run as (
+        select stream, run_id, sum(records_read) as records, max(started_at) as run_started_at
+        from audit.loads
+        where status = 'loaded' and run_id is not null and records_read > 0
+        group by stream, run_id
     ),
-    GateSuite(
-        "staging_load_volumes",
-        "staging",
-        "Per stream, the records this run landed against the median of the last runs that landed any "
-        "(an export that suddenly shrinks by half, or triples, is suspicious). Needs 3 earlier runs.",
-        f"""
-        with per_run as (
-            select stream, run_id, sum(records_read) as records, max(started_at) as run_started_at
-            from audit.loads
-            where status = 'loaded' and run_id is not null and records_read > 0
-            group by stream, run_id
-        ),
-        ranked as (
-            select *, row_number() over (partition by stream order by run_started_at desc) as recency
-            from per_run
-        ),
-        history as (
-            select stream, median(records) as median_records, count(*) as runs
-            from ranked where recency between 2 and 11 group by stream
-        )
-        select latest.stream, latest.records,
-               case when history.runs >= {MIN_HISTORY_RUNS} then latest.records / history.median_records end
-                   as ratio_to_recent_median
-        from ranked as latest
-        left join history on history.stream = latest.stream
-        where latest.recency = 1
-        """,
-        _volume_band(WARNING),
-        index_column="stream",
+    ranked as (
+        select *, row_number() over (partition by stream order by run_started_at desc) as recency
+        from per_run
     ),
+    history as (
+        select stream, median(records) as median_records, count(*) as runs
+        from ranked where recency between 2 and 11 group by stream
+    )
+    select latest.stream, latest.records,
+           case when history.runs >= {MIN_HISTORY_RUNS} then latest.records / history.median_records end
+               as ratio_to_recent_median
+    from ranked as latest
+    left join history on history.stream = latest.stream
+    where latest.recency = 1
+    """,
+    _volume_band(WARNING, "the records a stream landed in this run:"),
+    index_columns=("stream",),
 )
 
-
-def _candidates():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnToExist(column="candidate_id", meta=BLOCKING),
-        gxe.ExpectColumnValuesToNotBeNull(column="candidate_id", meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeUnique(column="candidate_id", meta=BLOCKING),
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="email_well_formed", value_set=[True], mostly=0.99, meta=WARNING),
-        gxe.ExpectColumnValuesToBeInSet(column="phone_well_formed", value_set=[True], mostly=0.99, meta=WARNING),
-    ]
-
-
-def _crosswalk():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column="records_missing", min_value=0, max_value=0, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="records_more_than_once", min_value=0, max_value=0, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="rows_without_candidate", min_value=0, max_value=0, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="candidates_without_profile", min_value=0, max_value=0, meta=BLOCKING),
-    ]
-
-
-def _scores():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column="lowest_engagement_score", min_value=0, max_value=100, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="highest_engagement_score", min_value=0, max_value=100, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="lowest_fit_score", min_value=0, max_value=100, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="highest_fit_score", min_value=0, max_value=100, meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeBetween(column="hired_in_talent_pool", min_value=0, max_value=0, meta=BLOCKING),
-    ]
-
-
-LANDED_CANDIDATE_RECORDS = "\n            union all ".join(
-    f"select distinct source, source_record_id from raw.{table}" for table in CANDIDATE_RAW_TABLES
-)
-
-MART_SUITES = (
-    # personal data never enters a validation (results and Data Docs would show it): only whether it is well formed
-    # (queries go through str.format: literal braces are doubled)
-    GateSuite(
-        "marts_candidates",
-        "marts",
-        "One row per candidate_id; emails and phones well formed.",
-        r"""select candidate_id,
-                        regexp_full_match(email, '[^@\s]+@[^@\s]+\.[^@\s]+') as email_well_formed,
-                        regexp_full_match(phone, '\+[1-9][0-9]{{7,14}}') as phone_well_formed
-                 from marts.candidates""",
-        _candidates,
+# The rules of "may be mailed", as the `<batch>_checks` views show them (one column per rule, built by
+# dbt_project/macros/outbound/may_be_mailed.sql, mail_rules): the value that lets a row go, and what the
+# rule means. tests/crm/test_gates.py checks that every view column has its rule here and back.
+MAIL_RULES = {
+    "has_email": (True, "the batch row has an address"),
+    "is_opted_in": (True, "the person's latest statement on recruiting email is a yes"),
+    "is_hired": (False, "nobody hired is mailed"),
+    "is_suppressed": (
+        False,
+        "nobody whose address is suppressed (bounce, block, spam report, unsubscribe, a group unsubscribe not "
+        "undone by a later resubscribe, a suppressing drop, an erased person's record), as the landed events say now",
     ),
-    GateSuite(
-        "marts_candidate_crosswalk",
-        "marts",
-        "Every landed candidate record is in the crosswalk exactly once, with a candidate that has a profile.",
-        """
-        with landed as (
-            {LANDED_CANDIDATE_RECORDS}
-        ),
-        counted as (
-            select source, source_record_id, count(*) as n from marts.candidate_crosswalk group by all
-        )
-        select
-            (select count(*) from landed l where not exists (select 1 from counted c
-                where c.source = l.source and c.source_record_id = l.source_record_id)) as records_missing,
-            (select count(*) from counted where n > 1) as records_more_than_once,
-            (select count(*) from marts.candidate_crosswalk where candidate_id is null) as rows_without_candidate,
-            (select count(distinct x.candidate_id) from marts.candidate_crosswalk x
-              where not exists (select 1 from marts.candidates c where c.candidate_id = x.candidate_id))
-                as candidates_without_profile
-        """.replace("{LANDED_CANDIDATE_RECORDS}", LANDED_CANDIDATE_RECORDS),
-        _crosswalk,
-    ),
-    GateSuite(
-        "marts_scores",
-        "marts",
-        "Engagement and fit scores stay within 0-100; nobody hired is in the talent pool.",
-        """
-        select
-            coalesce((select min(engagement_score) from marts.candidate_scores), 0) as lowest_engagement_score,
-            coalesce((select max(engagement_score) from marts.candidate_scores), 0) as highest_engagement_score,
-            coalesce((select min(fit_score) from marts.job_matches), 0) as lowest_fit_score,
-            coalesce((select max(fit_score) from marts.job_matches), 0) as highest_fit_score,
-            (select count(*) from marts.talent_pool p
-              join marts.candidates c on c.candidate_id = p.candidate_id where c.is_hired) as hired_in_talent_pool
-        """,
-        _scores,
-    ),
-)
+    "is_erased": (False, "nobody who asked to be erased (the erasure list, as it is now)"),
+}
+RULES = {
+    "nurture": {
+        **MAIL_RULES,
+        "is_already_sent_this_campaign": (False, "nobody gets this campaign twice (the send ledger, as it is now)"),
+        "is_within_frequency_cap": (False, "nobody mailed within the frequency cap (the send ledger, as it is now)"),
+    },
+    "rejection": {
+        **MAIL_RULES,
+        "is_rejected": (True, "every mail answers a rejected application"),
+        "is_already_sent": (False, "no rejection is mailed twice (the send ledger, as it is now)"),
+    },
+    "referral": {
+        "has_relay_consent": (True, "the person consented to the provision of their data to Career Relay (APPI)"),
+        "is_consent_reference_current": (True, "the row names the record holding that consent"),
+        "is_consent_record_landed": (True, "that record is a landed record of this person"),
+        "is_rejected": (True, "the referral stands for a rejected application"),
+        "is_hired": (False, "nobody hired is referred"),
+        "is_erased": (False, "nobody who asked to be erased"),
+        "is_already_provided": (False, "nobody is provided twice (the provision log, as it is now)"),
+    },
+}
 
 
-def _nurture_batch():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnValuesToBeInSet(column="has_email", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeUnique(column="candidate_id", meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_suppressed", value_set=[False], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_opted_in", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_hired", value_set=[False], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_already_sent_this_campaign", value_set=[False], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_within_frequency_cap", value_set=[False], meta=BLOCKING),
-    ]
+def _rules(kind: str, unique: tuple[str, str]) -> Callable[[], list]:
+    def build():
+        column, text = unique
+        return [
+            expect("ExpectColumnValuesToBeUnique", BLOCKING, text, column=column),
+            *(
+                expect(
+                    "ExpectColumnValuesToBeInSet",
+                    BLOCKING,
+                    f"{rule} is {str(passes).lower()}: {meaning}",
+                    column=rule,
+                    value_set=[passes],
+                )
+                for rule, (passes, meaning) in RULES[kind].items()
+            ),
+        ]
+
+    return build
 
 
 NURTURE_SUITES = (
     GateSuite(
         "nurture_batch",
         "nurture",
-        "Nobody in the batch about to be sent is suppressed (bounce, block, spam report, unsubscribe, group "
-        "unsubscribe: read straight from the SendGrid events), without opt-in, hired, already mailed this "
-        "campaign, or mailed within the frequency cap (read straight from the send ledger).",
-        """
-        with suppressing_events as (
-            select distinct email from staging.stg_sendgrid__events
-            where event_type in ('bounce', 'spamreport', 'unsubscribe', 'group_unsubscribe')
-               or (event_type = 'dropped' and reason is not null)
-        )
-        select
-            b.candidate_id,
-            b.email is not null as has_email,
-            b.email in (select email from suppressing_events) as is_suppressed,
-            coalesce(c.is_marketing_opt_in, false) as is_opted_in,
-            coalesce(c.is_hired, false) as is_hired,
-            -- the ledger as it was when the batch was built: what the mart had to exclude. Rows written since
-            -- are this send's own progress (a retried run, a crashed one resumed): the send step skips them.
-            exists (select 1 from outbox.send_ledger l where l.candidate_id = b.candidate_id
-                    and l.campaign_id = b.campaign_id and l.step = b.step and l.recorded_at < coalesce(b.batch_built_at, timestamp '9999-12-31'))
-                as is_already_sent_this_campaign,
-            exists (select 1 from outbox.send_ledger l where l.candidate_id = b.candidate_id
-                    and l.recorded_at < coalesce(b.batch_built_at, timestamp '9999-12-31')
-                    and l.recorded_at >= timestamp '{as_of}' - to_days({cap_days})) as is_within_frequency_cap
-        from marts.nurture_batch b
-        left join marts.candidates c on c.candidate_id = b.candidate_id
-        """,
-        _nurture_batch,
+        "Every row of the nurture batch about to be sent passes every nurture rule (macro mail_rules), "
+        "evaluated now against the landed events and the send ledger.",
+        "select * from marts.nurture_batch_checks",
+        _rules("nurture", ("candidate_id", "one mail per person in the batch")),
+        index_columns=("candidate_id",),
     ),
     GateSuite(
         "nurture_batch_size",
@@ -384,92 +310,33 @@ NURTURE_SUITES = (
                     then (select count(*) from marts.nurture_batch) / median_recipients end as ratio_to_recent_median
         from history
         """,
-        _volume_band(BLOCKING),
+        _volume_band(BLOCKING, "the batch size:"),
     ),
 )
-
-
-def _rejection_batch():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnValuesToBeInSet(column="has_email", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeUnique(column="step", meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_rejected", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_suppressed", value_set=[False], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_opted_in", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_already_sent", value_set=[False], meta=BLOCKING),
-    ]
-
-
-def _referral_batch():
-    gxe = _gxe()
-    return [
-        gxe.ExpectColumnValuesToBeUnique(column="candidate_id", meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="has_relay_consent", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToNotBeNull(column="consent_reference", meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_consent_record_landed", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_rejected", value_set=[True], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_hired", value_set=[False], meta=BLOCKING),
-        gxe.ExpectColumnValuesToBeInSet(column="is_already_provided", value_set=[False], meta=BLOCKING),
-    ]
-
-
-SUPPRESSING_EVENTS = """
-        select distinct email from staging.stg_sendgrid__events
-        where event_type in ('bounce', 'spamreport', 'unsubscribe', 'group_unsubscribe')
-           or (event_type = 'dropped' and reason is not null)"""
 
 OUTBOUND_SUITES = (
     GateSuite(
         "rejection_mail_batch",
         "rejections",
-        "Every rejection mail about to go out answers a real rejection, goes to an opted-in person whose "
-        "address is not suppressed (read straight from the SendGrid events), and was never sent before "
-        "(read straight from the send ledger).",
-        f"""
-        with suppressing_events as ({SUPPRESSING_EVENTS})
-        select
-            b.step,
-            b.email is not null as has_email,
-            exists (select 1 from marts.applications a where a.application_key = b.step and a.status = 'rejected')
-                as is_rejected,
-            b.email in (select email from suppressing_events) as is_suppressed,
-            coalesce(c.is_marketing_opt_in, false) as is_opted_in,
-            exists (select 1 from outbox.send_ledger l where l.campaign_id = b.campaign_id and l.step = b.step
-                    and l.recorded_at < coalesce(b.batch_built_at, timestamp '9999-12-31')) as is_already_sent
-        from marts.rejection_mail_batch b
-        left join marts.candidates c on c.candidate_id = b.candidate_id
-        """,
-        _rejection_batch,
-        index_column="step",
+        "Every rejection mail about to go out passes every rejection rule (macro mail_rules), evaluated now "
+        "against the landed events and the send ledger.",
+        "select * from marts.rejection_mail_batch_checks",
+        _rules("rejection", ("step", "one mail per rejected application")),
+        index_columns=("candidate_id", "step"),
     ),
     GateSuite(
         "relay_referral_batch",
         "referrals",
         "Personal data goes to Career Relay only for people with recorded consent to that provision (Japan's "
-        "APPI): the consent is true, its source record is named and is a landed record of this person; they "
-        "were rejected, not hired, and not provided before (read straight from the provision log).",
-        """
-        select
-            b.candidate_id,
-            coalesce(c.has_relay_consent, false) as has_relay_consent,
-            case when b.consent_reference = c.relay_consent_record then b.consent_reference end as consent_reference,
-            exists (select 1 from marts.candidate_crosswalk x where x.candidate_id = b.candidate_id
-                    and x.record_key = b.consent_reference) as is_consent_record_landed,
-            exists (select 1 from marts.applications a where a.application_key = b.application_key
-                    and a.status = 'rejected') as is_rejected,
-            coalesce(c.is_hired, false) as is_hired,
-            exists (select 1 from outbox.provision_log p where p.recipient = 'career_relay'
-                    and p.candidate_id = b.candidate_id) as is_already_provided
-        from marts.relay_referral_batch b
-        left join marts.candidates c on c.candidate_id = b.candidate_id
-        """,
-        _referral_batch,
-        index_column="candidate_id",
+        "APPI): every referral passes every referral rule (macro mail_rules), evaluated now against the "
+        "provision log and the erasure list.",
+        "select * from marts.relay_referral_batch_checks",
+        _rules("referral", ("candidate_id", "one referral per person")),
+        index_columns=("candidate_id",),
     ),
 )
 
-SUITES = RAW_SUITES + STAGING_SUITES + MART_SUITES + NURTURE_SUITES + OUTBOUND_SUITES
+SUITES = RAW_SUITES + (LOAD_VOLUMES,) + NURTURE_SUITES + OUTBOUND_SUITES
 
 # What a stage records once it has passed: the raw gate marks the loads it checked.
 AFTER_PASS = {

@@ -28,19 +28,40 @@ def send_defaults(warehouse: str, outbox_dir: str | None, as_of: date | None) ->
     )
 
 
-# Global concurrency limits (`make deploy` creates them with 1 slot each). DuckDB takes one writer at a
-# time, so each flow that writes the warehouse holds `warehouse` while it works, and each sink holds its own:
-# an hourly ingest waits for the nightly build instead of failing on the file lock, and two runs never send
-# at once, whichever deployment started them. Without the limits (make run, tests) nothing waits.
+# Global concurrency limits (1 slot each). DuckDB takes one writer at a time, so each flow that writes the
+# warehouse holds `warehouse` while it works, and each sink holds its own: an hourly ingest waits for the
+# nightly build instead of failing on the file lock, and two runs never send at once, whichever deployment
+# started them. A limit that does not exist yet is created on first use (`make deploy` creates them too).
 WAREHOUSE = "warehouse"
 SENDGRID = "sink-sendgrid"
 CAREER_RELAY = "sink-career-relay"
 LIMITS = (WAREHOUSE, SENDGRID, CAREER_RELAY)
+_READY: set[str] = set()
+
+
+def ensure_limits(names) -> None:
+    """Create the named limits with 1 slot if the Prefect API has none by that name; an existing limit is
+    left as the operator set it."""
+    missing = [name for name in names if name not in _READY]
+    if not missing:
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        for name in missing:
+            try:
+                client.read_global_concurrency_limit_by_name(name)
+            except ObjectNotFound:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            _READY.add(name)
 
 
 def hold(*names: str):
     from prefect.concurrency.sync import concurrency
 
+    ensure_limits(names)
     return concurrency(list(names), occupy=1, strict=False)
 
 

@@ -10,14 +10,29 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from crm.dbt_runner import DbtFailed, DbtSummary, run_dbt
-from crm.warehouse import resolve
+from crm.dbt_runner import DbtFailed, DbtSummary, last_build_covering, run_dbt
+from crm.warehouse import connect, resolve
 from flows.defaults import WAREHOUSE, hold, today_in_tokyo
 from flows.ingest import IngestSummary, ingest_sources
 from flows.quality import failed_with, validate_gate
 
 ENGAGEMENT_STREAMS = ["sendgrid_events", "sendgrid_replies", "event_attendance"]
 ENGAGEMENT_MODELS = ["stg_sendgrid__events+", "stg_sendgrid__replies+", "stg_attendance__attendances+"]
+
+
+def engagement_landed_since_last_build(warehouse: str) -> bool:
+    """Whether engagement events landed (by this flow, or by ingest-sources an hour ago) after the last build
+    that rebuilt what depends on them: an unsubscribe landed by any flow is in the next rebuild."""
+    since = last_build_covering(warehouse, (" ".join(ENGAGEMENT_MODELS),))
+    with connect(warehouse, read_only=True) as con:
+        return bool(
+            con.execute(
+                f"""select count(*) from audit.loads where status = 'loaded' and records_landed > 0
+                    and stream in ({", ".join("?" * len(ENGAGEMENT_STREAMS))})
+                    and (cast(? as timestamp) is null or finished_at > ?)""",
+                [*ENGAGEMENT_STREAMS, since, since],
+            ).fetchone()[0]
+        )
 
 
 @task(name="settle-in-doubt-sends", cache_policy=NO_CACHE)
@@ -76,8 +91,8 @@ def sync_engagement_events(
         ingest.in_doubt_accepted, ingest.in_doubt_released = settle_in_doubt_sends(warehouse)
     if not rebuild:
         return ingest
-    if not ingest.load_ids and not ingest.in_doubt_released:
-        get_run_logger().info("no new engagement events: nothing to rebuild")
+    if not ingest.in_doubt_released and not engagement_landed_since_last_build(warehouse):
+        get_run_logger().info("no engagement events landed since the last build: nothing to rebuild")
         return ingest
     with hold(WAREHOUSE):
         gate = validate_gate(warehouse, "raw", as_of, return_state=True)

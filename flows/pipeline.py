@@ -12,11 +12,13 @@ from datetime import date
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
-from crm.summary import RunSummary, read_warehouse_counts
+from crm.runs import nothing_new, record_completed
+from crm.summary import RunSummary, failed_run_markdown, read_warehouse_counts
 from crm.warehouse import resolve
 from flows.build import build_warehouse
-from flows.defaults import send_defaults
+from flows.defaults import send_defaults, today_in_tokyo
 from flows.engagement import sync_engagement_events
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
@@ -45,17 +47,23 @@ def pipeline(
     landing = str(resolve(landing))
     warehouse, outbox_dir, as_of = send_defaults(warehouse, outbox_dir, as_of)
 
-    engagement = sync_engagement_events(landing, warehouse, as_of, rebuild=False)
-    ingest = ingest_sources(landing, warehouse).merge(engagement)
+    engagement_state = sync_engagement_events(landing, warehouse, as_of, rebuild=False, return_state=True)
+    if engagement_state.is_failed():
+        return _failed("sync-engagement-events", engagement_state, None, [])
+    ingest_state = ingest_sources(landing, warehouse, return_state=True)
+    if ingest_state.is_failed():
+        return _failed("ingest-sources", ingest_state, engagement_state.result(), [])
+    ingest = ingest_state.result().merge(engagement_state.result())
     build_state = build_warehouse(warehouse, as_of, return_state=True)
     if build_state.is_failed():
-        return failed_with(build_state)
+        return _failed("build-warehouse", build_state, ingest, [])
     send_state = send_nurture(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if send_state.is_failed():
-        return failed_with(send_state)
+        return _failed("send-nurture", send_state, ingest, [])
+    sent = [f"{send_state.result().messages:,} nurture messages ({send_mode})"]
     outbound_state = send_rejections_and_referrals(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if outbound_state.is_failed():
-        return failed_with(outbound_state)
+        return _failed("send-rejections-and-referrals", outbound_state, ingest, sent)
     build, sent = build_state.result(), send_state.result()
 
     summary = RunSummary(
@@ -71,6 +79,7 @@ def pipeline(
         markdown=summary.markdown(),
         description="Records per source, candidates, gates, messages",
     )
+    record_completed(warehouse, as_of, send_mode, summary.text(), str(flow_run.get_id() or "") or None)
     logger.info(
         "pipeline done: %s candidates, %s nurture messages %s",
         f"{summary.warehouse.get('candidates', 0):,}",
@@ -78,6 +87,16 @@ def pipeline(
         "written to the outbox" if send_mode == "outbox" else "accepted by SendGrid",
     )
     return summary
+
+
+def _failed(step: str, state, ingest, sent: list[str]):
+    """End the run Failed with the step's message, and publish the failed run's summary on it first."""
+    create_markdown_artifact(
+        key="pipeline-summary",
+        markdown=failed_run_markdown(step, str(state.message or ""), ingest, sent),
+        description=f"Failed at {step}: what landed, what was sent, what to do",
+    )
+    return failed_with(state)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--as-of", type=date.fromisoformat, default=None, help="run date (default: today in Asia/Tokyo)"
     )
+    parser.add_argument("--force", action="store_true", help="run every step even when nothing is new")
     args = parser.parse_args(argv)
+    if not args.force and (
+        last := nothing_new(args.landing, args.warehouse, args.as_of or today_in_tokyo(), args.send_mode)
+    ):
+        print(
+            f"Nothing new since {last.finished_at:%Y-%m-%d %H:%M} UTC: no new file in {resolve(args.landing)}, "
+            "and the warehouse, the ledgers and the dbt project are as that run left them; nothing was built or "
+            "sent again (--force runs every step anyway). That run's summary:\n"
+        )
+        print(last.summary)
+        return 0
     try:
         summary = pipeline(
             landing=args.landing,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
@@ -12,6 +11,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from crm.gates import GateFailed, GateReport, run_gate
+from crm.site import site_url
 from crm.warehouse import connect
 from expectations.suites import AFTER_PASS
 
@@ -50,14 +50,15 @@ def validate_gate(warehouse: str, stage: str, as_of: date, cap_days: int = 14) -
     create_markdown_artifact(
         key=f"quality-gate-{stage}",
         markdown=report.markdown(stage),
-        description=f"Great Expectations results for the {stage} stage",
+        description=f"Great Expectations results for the {stage} stage: every expectation, BLOCKING or warning, "
+        "with what it observed",
     )
     if report.data_docs:
         create_link_artifact(
             key="data-docs",
-            link=Path(report.data_docs).as_uri(),
+            link=site_url("data-docs/index.html"),
             link_text="Great Expectations Data Docs",
-            description="Data Docs, rebuilt by every gate",
+            description=f"Data Docs, rebuilt by every gate (served by `make site`; the file: {report.data_docs})",
         )
     for warning in report.warnings:
         logger.warning(

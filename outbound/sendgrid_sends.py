@@ -9,12 +9,17 @@ Per batch (at most 1000 recipients, one personalization each):
    `outbox.messages`, in one transaction;
 4. on 400 the batch is split in halves and each half sent on its own, down to the single personalization
    SendGrid refuses, which becomes 'refused' with the reason (reported, never retried);
-5. if no answer comes (a read timeout, or the process dies mid-request), the rows stay 'sending': SendGrid
-   may have accepted them. They are never sent again blindly. Each run first settles them from the
-   Event Webhook: a recipient with a landed `processed` event carrying its batch id was accepted (it
-   becomes 'accepted'); a batch with no such event `in_doubt_release_hours` after its request was not
-   (SendGrid posts `processed` within seconds and retries the webhook for up to 24 hours), so its rows are
-   released and this run sends them. What is still unsettled is reported "in doubt".
+5. if no answer comes (a read timeout, a connection cut after the request went out, or the process dies
+   mid-request), the rows stay 'sending': SendGrid may have accepted them. They are never sent again
+   blindly, not in this run and not in the next. Each run first settles them from the Event Webhook:
+   - a recipient with a landed `processed` event carrying its batch id was accepted (it becomes 'accepted');
+   - a batch is released (its rows deleted, so the run sends them) only on positive evidence that SendGrid
+     did not take it: the webhook delivered events from the hour after the request (it was working then)
+     and events from at least `in_doubt_release_hours` after it (SendGrid retries webhook posts for up to
+     24 hours, so a `processed` event for the batch would have come), and none of them names the batch;
+   - without that evidence (no webhook connected, or a gap) the batch stays in doubt until an operator
+     checks SendGrid's Activity feed and releases it by name (`python -m flows.in_doubt`).
+   What is still unsettled is reported "in doubt".
 
 Any run, including a retry of the same flow run, skips everyone already in the ledger, whatever the
 status: a second run sends only what no earlier run got to.
@@ -40,7 +45,7 @@ from connectors.sinks.sendgrid.client import (
     post_mail,
 )
 from connectors.sinks.sendgrid.settings import SenderSettings, SendGridSettings
-from crm.warehouse import connect, transaction
+from crm.warehouse import connect, rows_as_dicts, transaction
 from outbound.settings import NurtureSettings
 
 from .campaigns import NURTURE, Batch, Campaign, SendSummary, plan_batches
@@ -90,11 +95,32 @@ PROCESSED = """
 """
 
 
+# A batch in doubt, the time its request left, and whether the landed events prove SendGrid never took it
+RELEASABLE = f"""
+    with doubt as (
+        select batch_id, cast(epoch(min(recorded_at)) as bigint) as sent_epoch
+        from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'
+        group by batch_id
+    ),
+    seen as (
+        select try_cast(json_extract_string(record, '$.timestamp') as bigint) as event_epoch
+        from raw.sendgrid_events
+    )
+    select d.batch_id
+    from doubt as d
+    where d.batch_id not in (select batch_id from ({PROCESSED}))
+      and exists (select 1 from seen where seen.event_epoch between d.sent_epoch
+                                                             and d.sent_epoch + greatest(?, 3600))
+      and exists (select 1 from seen where seen.event_epoch >= d.sent_epoch + ?)
+"""
+
+
 def settle_in_doubt(con, release_hours: float) -> tuple[int, int]:
     """(recipients found accepted, recipients released for sending) among the in-doubt ledger rows."""
     in_doubt = "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'"
     if not con.execute(in_doubt).fetchone()[0]:
         return 0, 0
+    window_s = int(release_hours * 3600)
     with transaction(con):
         before = con.execute(in_doubt).fetchone()[0]
         con.execute(
@@ -106,15 +132,29 @@ def settle_in_doubt(con, release_hours: float) -> tuple[int, int]:
             [now()],
         )
         accepted = before - con.execute(in_doubt).fetchone()[0]
-        released = con.execute(
-            f"""
-            delete from outbox.send_ledger l
-            where l.mode = 'sendgrid' and l.status = 'sending'
-              and l.recorded_at <= ?::timestamp - to_microseconds(cast(? * 3600e6 as bigint))
-              and l.batch_id not in (select batch_id from ({PROCESSED}))""",
-            [now(), release_hours],
-        ).fetchone()[0]
+        releasable = [batch for (batch,) in con.execute(RELEASABLE, [window_s, window_s]).fetchall()]
+        released = release_batches(con, releasable) if releasable else 0
     return accepted, released
+
+
+def in_doubt_batches(con) -> list[dict]:
+    """Every batch still in doubt, for an operator: id, campaign, recipients, when the request left."""
+    return rows_as_dicts(
+        con.execute("""
+            select batch_id, campaign_id, count(*) as recipients, min(recorded_at) as requested_at
+            from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'
+            group by batch_id, campaign_id order by requested_at""")
+    )
+
+
+def release_batches(con, batch_ids: list[str]) -> int:
+    """Forget in-doubt batches so the next run sends them again: only for batches SendGrid did not take."""
+    placeholders = ", ".join("?" * len(batch_ids))
+    return con.execute(
+        f"delete from outbox.send_ledger where mode = 'sendgrid' and status = 'sending' "
+        f"and batch_id in ({placeholders})",
+        batch_ids,
+    ).fetchone()[0]
 
 
 def send_nurture_sendgrid(warehouse: str | Path, as_of: date, **options) -> SendSummary:

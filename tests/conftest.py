@@ -4,6 +4,10 @@ and a second session would otherwise get cached task results from the first."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -16,6 +20,7 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.3"
 os.environ.pop("PREFECT_API_URL", None)
 os.environ["CRM_GX_ROOT"] = str(Path(_PREFECT_HOME) / "gx_project")
+os.environ.setdefault("CRM_LANDING_STABLE_SECONDS", "0")  # files written by a test land at once (default 60 s)
 
 import pytest  # noqa: E402
 
@@ -27,12 +32,31 @@ DEMO_PEOPLE = 400
 DEMO_SEED = 11
 
 
+@contextlib.contextmanager
+def _shared(tmp_path_factory, name: str):
+    """A folder every pytest-xdist worker of this session shares, created by the first one that gets the lock:
+    the demo data and the built warehouse are made once per session, not once per worker."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above each worker's own
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder, (folder / ".done").exists()
+            (folder / ".done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory) -> Path:
     """A small demo landing folder, generated once per session. Tests must not modify it: copy it."""
-    out = tmp_path_factory.mktemp("demo") / "landing"
-    generate(DEMO_PEOPLE, DEMO_SEED, out)
-    return out
+    with _shared(tmp_path_factory, "demo") as (folder, ready):
+        if not ready:
+            shutil.rmtree(folder, ignore_errors=True)
+            generate(DEMO_PEOPLE, DEMO_SEED, folder / "landing")
+    return folder / "landing"
 
 
 @pytest.fixture
@@ -49,16 +73,21 @@ def built_warehouse(demo_landing, tmp_path_factory):
 
     from connectors.common.landing import land_stream
     from connectors.sources import RAW_TABLES, all_streams
-    from crm.dbt_runner import run_dbt
+    from crm.dbt_runner import DbtSummary, run_dbt
     from crm.warehouse import connect, ensure_schema
 
-    warehouse = tmp_path_factory.mktemp("built") / "warehouse.duckdb"
-    with connect(warehouse) as con:
-        ensure_schema(con, RAW_TABLES)
-        for stream in all_streams(demo_landing):
-            land_stream(con, stream)
-    summary = run_dbt(["build"], warehouse, date(2026, 11, 25))
-    return warehouse, summary
+    with _shared(tmp_path_factory, "built") as (folder, ready):
+        warehouse = folder / "warehouse.duckdb"
+        if not ready:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            with connect(warehouse) as con:
+                ensure_schema(con, RAW_TABLES)
+                for stream in all_streams(demo_landing):
+                    land_stream(con, stream)
+            summary = run_dbt(["build"], warehouse, date(2026, 11, 25))
+            (folder / "summary.json").write_text(json.dumps(dataclasses.asdict(summary)))
+    return warehouse, DbtSummary(**json.loads((folder / "summary.json").read_text()))
 
 
 @pytest.fixture
@@ -66,6 +95,47 @@ def warehouse_copy(built_warehouse, tmp_path) -> Path:
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(built_warehouse[0], copy)
     return copy
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# Module scope, not session: Playwright's sync API marks an asyncio loop as running in the main thread for
+# as long as it is started, and Prefect then hands every later flow call, block save and client call back as
+# an un-awaited coroutine (CI ran the tests in one process and failed five of them that way).
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium for the report test: .ci/run installs the Debian package 'chromium'")
+        pytest.skip("no Chromium on this machine (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_event_loop_left_running(request):
+    """Fail with the cause, not with "'coroutine' object has no attribute", if a loop leaks into a test."""
+    import asyncio
+
+    if "browser" not in request.fixturenames and asyncio._get_running_loop() is not None:
+        pytest.fail("an asyncio loop is still running in the main thread (a session-wide Playwright?)")
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,29 @@
 """File readers shared by the sources. Each yields `Item`s and never raises on bad content:
-what cannot be read becomes an Item with an error that names the line, row or field."""
+what cannot be read becomes an Item with an error that names the line, row or field.
+
+Readers judge whether a record can be read, not whether its values are right: a row with a date that is
+not a date is read like any other (staging nulls the value and records the problem in marts.field_issues).
+
+What a reader says about a file never quotes its data: a header row is named only once it is known to be a
+header (it has one of the columns the source requires), rows by number, fields by their header.
+
+Whole-file outcomes: an `Item` at position 0 with an error quarantines the file (its content is wrong: it
+is binary, not JSON, has no header row); `Rejected` leaves it unloaded until a setting is fixed (a
+mapping.json, a limit); `Unreadable` quarantines it whole when the problem shows only part-way through."""
 
 from __future__ import annotations
 
 import csv
+import os
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
-from .dates import date_problem
-from .landing import Item
+from .landing import Item, Rejected, Unreadable
 
 SNIFF_BYTES = 1 << 16
 _BOM_UTF8 = b"\xef\xbb\xbf"
@@ -120,12 +132,26 @@ def _without_nul(lines: Iterator[str]) -> Iterator[str]:
         yield line.replace("\x00", "\ufffe") if "\x00" in line else line
 
 
-_FORMULA = re.compile(r"^(=|[+\-@].*[A-Za-z]+\()")
+# After leading blanks, and with full-width forms read as their ASCII twins: `=` anything is a formula; `+`, `-`
+# and `@` are one when a function call or a DDE link follows (+SUM(..), -2+3+cmd|'..'!A0, @SUM(..)), so phone
+# numbers (+81 90 ...), dashes and handles (@yamada) stay data. Matches what csv_export escapes on the way out.
+FORMULA_LEADS = frozenset("=+-@＝＋－＠ \t\r\n\u3000")
+_LEADING_BLANKS = " \t\r\n\u3000"
+_FORMULA_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(|\|")
 
 
 def looks_like_formula(value: str) -> bool:
-    """A spreadsheet formula (=HYPERLINK(...), +SUM(...), @cmd(...)) rather than data such as +81 90 ..."""
-    return bool(_FORMULA.match(value.strip()))
+    """A spreadsheet formula (=HYPERLINK(...), +SUM(...), @cmd(...), a tab or spaces before any of them, a
+    full-width ＝) rather than data such as +81 90 ..."""
+    text = value.lstrip(_LEADING_BLANKS)
+    if not text:
+        return False
+    lead = unicodedata.normalize("NFKC", text[0])
+    if lead == "=":
+        return True
+    if lead in "+-@":
+        return bool(_FORMULA_CALL.search(unicodedata.normalize("NFKC", text[1:200])))
+    return False
 
 
 def csv_rows(
@@ -133,13 +159,15 @@ def csv_rows(
     delimiter: str | None = None,
     required_any: tuple[str, ...] = (),
     mapping: dict[str, str] | None = None,
-    date_fields: dict[str, tuple] | None = None,
+    mapping_file: str | None = None,
 ) -> Iterator[Item]:
     """Rows of a CSV or TSV file as {header: value}; the encoding is detected, the delimiter from the name.
-    `mapping` renames headers first; with `required_any`, a file whose header has none of those columns
-    is rejected whole; `date_fields` ({column: (earliest, latest)}) quarantines rows with absurd dates."""
+    `mapping` renames headers first; with `required_any`, a file whose header has none of those columns is
+    refused whole. `mapping_file` names the setting that can map headers (`mapping.json`): a file that
+    lacks the required columns is then rejected (a setting can fix it, and it lands after the fix) instead
+    of quarantined."""
     if path.suffix.lower() == ".xlsx":
-        yield from xlsx_rows(path, required_any, mapping, date_fields)
+        yield from xlsx_rows(path, required_any, mapping, mapping_file)
         return
     if looks_binary(path):
         yield Item(0, error="binary content, not CSV text: export the file again as CSV (UTF-8 or Shift_JIS)")
@@ -150,17 +178,16 @@ def csv_rows(
     with open(path, encoding=encoding, errors="surrogateescape", newline="") as fh:
         reader = csv.reader(_without_nul(fh), delimiter=delimiter)
         try:
-            headers = next(reader)
+            raw_headers = next(reader)
         except StopIteration:
             return
-        headers = _mapped_headers(headers, mapping)
-        problem = _missing_required(headers, required_any)
-        if problem:
-            yield Item(0, error=problem)
+        headers = _checked_headers(raw_headers, mapping, required_any, mapping_file)
+        if isinstance(headers, Item):
+            yield headers
             return
         width = len(headers)
         row_number = 1
-        for row in reader:
+        for row in _rows(reader):
             row_number += 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
@@ -172,12 +199,60 @@ def csv_rows(
                     error=f"row {row_number} has {len(row)} fields, the header has {width}",
                 )
                 continue
-            record = dict(zip(headers, row))
-            bad = _bad_field(headers, row, encoding) or _bad_date(record, date_fields)
+            bad = _bad_field(headers, row, encoding)
             if bad:
                 yield Item(row_number, text=_printable(text), error=f"row {row_number}: {bad}")
                 continue
-            yield Item(row_number, record=record)
+            yield Item(row_number, record=dict(zip(headers, row)))
+
+
+def _rows(reader) -> Iterator[list[str]]:
+    """The csv reader's rows after the header; a file it cannot follow (a quoted field never closed that
+    swallows the rest, a field over the csv module's limit) is unreadable as a whole, named by the row, never
+    quoted."""
+    number = 1
+    try:
+        for row in reader:
+            number += 1
+            yield row
+    except csv.Error as exc:
+        raise Unreadable(
+            f"cannot be read as CSV from row {number + 1} ({type(exc).__name__}: a quote never closed, or a field "
+            "longer than 128 KB): export it again"
+        ) from None
+
+
+def _checked_headers(
+    raw_headers: list, mapping: dict[str, str] | None, required_any: tuple[str, ...], mapping_file: str | None
+) -> list[str] | Item:
+    """The header row mapped and checked: the required columns first (without quoting the row, which may be
+    data), then names given twice (a value could not be told from the other's)."""
+    cleaned = _mapped_headers(raw_headers, None)
+    headers = _mapped_headers(raw_headers, mapping)
+    problem = _missing_required(headers, required_any, mapping_file)
+    if problem:
+        if mapping_file:
+            raise Rejected(problem)
+        return Item(0, error=problem)
+    twice = _named_twice(cleaned)
+    if twice:
+        return Item(
+            0,
+            error=f"the header row names {', '.join(twice)} more than once: which column holds the value is unclear, "
+            "so nothing of the file landed; export it again with each column once",
+        )
+    twice = _named_twice(headers)
+    if twice:
+        sources = {name: [h for h, m in zip(cleaned, headers) if m == name] for name in twice}
+        described = "; ".join(f"{', '.join(hs)} all become {name}" for name, hs in sources.items())
+        raise Rejected(
+            f"{mapping_file or 'the header mapping'} gives two columns one name ({described}): map only one of them"
+        )
+    return headers
+
+
+def _named_twice(headers: list[str]) -> list[str]:
+    return [name for name, count in Counter(h for h in headers if h).items() if count > 1]
 
 
 _SUSPECT = re.compile("[\udc80-\udcff\ufffe]")  # undecodable bytes (surrogate escapes) or a marked NUL
@@ -191,18 +266,8 @@ def _bad_field(headers: list[str], row: list[str], encoding: str) -> str | None:
             if "\ufffe" in value:
                 return f"field {header} contains a NUL byte"
             return f"field {header} has bytes that are not valid {encoding} (mixed encodings in one file?)"
-        if value[0] in "=+-@" and looks_like_formula(value):
+        if value[0] in FORMULA_LEADS and looks_like_formula(value):
             return f"field {header} holds a spreadsheet formula, not data"
-    return None
-
-
-def _bad_date(record: dict, date_fields: dict[str, tuple] | None) -> str | None:
-    for column, (earliest, latest) in (date_fields or {}).items():
-        value = record.get(column)
-        if value:
-            problem = date_problem(value, earliest, latest)
-            if problem:
-                return f"field {column} {problem}"
     return None
 
 
@@ -211,40 +276,90 @@ def _mapped_headers(headers: list, mapping: dict[str, str] | None) -> list[str]:
     return [mapping.get(h, h) for h in cleaned] if mapping else cleaned
 
 
-def _missing_required(headers: list[str], required_any: tuple[str, ...]) -> str | None:
+def _missing_required(headers: list[str], required_any: tuple[str, ...], mapping_file: str | None = None) -> str | None:
     if required_any and not set(headers) & set(required_any):
-        found = ", ".join(headers)[:300]
+        fix = (
+            f"rename the column in the file, or map it in {mapping_file}"
+            if mapping_file
+            else "rename the column in the file"
+        )
         return (
-            f"missing a required column: expected one of {', '.join(required_any)}; found {found}. "
-            "Rename the column in the file, or add a header mapping (mapping.json) for this source"
+            f"missing a required column: none of the {len(headers)} columns of the header row is one of "
+            f"{', '.join(required_any)}. If the first row is data, the file has no header row: add one; otherwise "
+            f"{fix}"
         )
     return None
+
+
+XLSX_MAX_EXPANSION_SETTING = "CRM_XLSX_MAX_EXPANSION"
+XLSX_MAX_MB_SETTING = "CRM_XLSX_MAX_MB"
+
+
+def xlsx_limits() -> tuple[float, float]:
+    """(times its size, megabytes): how far a workbook's XML may expand, whichever is smaller."""
+    limits = []
+    for setting, default in ((XLSX_MAX_EXPANSION_SETTING, 50.0), (XLSX_MAX_MB_SETTING, 200.0)):
+        raw = (os.environ.get(setting) or "").strip()
+        try:
+            limits.append(float(raw) if raw else default)
+        except ValueError:
+            raise Rejected(
+                f"{setting}={raw!r} is not a number: set it to a number, or unset it ({default:g})"
+            ) from None
+    return limits[0], limits[1]
+
+
+def _xlsx_expansion_problem(path: Path) -> str | None:
+    """A workbook is a zip of XML: one whose XML expands far past its size (a zip bomb, or shared strings
+    built to exhaust memory) is refused before it is opened. Sizes are read from the zip's directory;
+    Python's zip reader never returns more than a member declares."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # not a zip at all: openpyxl says so below
+    size = max(path.stat().st_size, 1)
+    times, megabytes = xlsx_limits()
+    limit = min(times * size, megabytes * 1_000_000)
+    if expanded <= limit:
+        return None
+    return (
+        f"the workbook expands to {expanded / 1_000_000:,.1f} MB of XML, {expanded / size:,.0f} times its size: past "
+        f"the limit ({times:g} times its size or {megabytes:g} MB, whichever is smaller; {XLSX_MAX_EXPANSION_SETTING}, "
+        f"{XLSX_MAX_MB_SETTING}). Save it as CSV, or raise the limit if the workbook is genuine"
+    )
 
 
 def xlsx_rows(
     path: Path,
     required_any: tuple[str, ...] = (),
     mapping: dict[str, str] | None = None,
-    date_fields: dict[str, tuple] | None = None,
+    mapping_file: str | None = None,
 ) -> Iterator[Item]:
     """Rows of the first sheet of an XLSX workbook as {header: text}, streamed (read-only mode); dates
-    become ISO dates and a formula cell is quarantined like a formula in a CSV."""
-    import zipfile
-
+    become ISO dates and a formula cell is quarantined like a formula in a CSV. A workbook whose XML would
+    expand past the limit is rejected unopened; a sheet that breaks part-way quarantines the whole file."""
     from openpyxl import load_workbook
 
+    problem = _xlsx_expansion_problem(path)
+    if problem:
+        raise Rejected(problem)
     try:
         # formulas are read as formulas, not as Excel's cached results, so they can be refused by name
         workbook = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        yield Item(0, error=f"not a readable XLSX workbook ({exc}): save it again from Excel as .xlsx or as CSV")
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file; its messages may quote cells
+        yield Item(
+            0, error=f"not a readable XLSX workbook ({type(exc).__name__}): save it again from Excel as .xlsx or as CSV"
+        )
         return
+    number = 1
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
-        headers = _mapped_headers(list(next(rows, []) or []), mapping)
-        problem = _missing_required(headers, required_any)
-        if problem:
-            yield Item(0, error=problem)
+        headers = _checked_headers(list(next(rows, []) or []), mapping, required_any, mapping_file)
+        if isinstance(headers, Item):
+            yield headers
             return
         for number, values in enumerate(rows, start=2):
             if values is None or all(v in (None, "") for v in values):
@@ -254,12 +369,18 @@ def xlsx_rows(
                 yield Item(number, text="\t".join(row), error=f"row {number} has values beyond the last header column")
                 continue
             row = (row + [""] * len(headers))[: len(headers)]
-            record = dict(zip(headers, row))
-            bad = _bad_field(headers, row, "xlsx") or _bad_date(record, date_fields)
+            bad = _bad_field(headers, row, "xlsx")
             if bad:
                 yield Item(number, text="\t".join(row), error=f"row {number}: {bad}")
                 continue
-            yield Item(number, record=record)
+            yield Item(number, record=dict(zip(headers, row)))
+    except (Rejected, Unreadable, GeneratorExit):
+        raise
+    except Exception as exc:  # a malformed sheet: the message may quote a cell, so only its kind is kept
+        raise Unreadable(
+            f"the first sheet cannot be read after row {number} ({type(exc).__name__}): nothing of the file landed; "
+            "save it again from Excel as .xlsx, or as CSV"
+        ) from None
     finally:
         workbook.close()
 

@@ -25,6 +25,19 @@
     nullif(regexp_extract({{ expr }}, '{{ pattern }}', {{ group }}), '')
 {%- endmacro %}
 
+{#- Whether the whole text matches a regular expression. -#}
+{% macro regex_full_match(expr, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'recruiting_crm')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(expr, pattern) -%}
+    regexp_like({{ expr }}, '^(?:{{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(expr, pattern) -%}
+    regexp_full_match({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
 {#- Empty or blank text becomes NULL. -#}
 {% macro blank_to_null(expr) -%}
     nullif(trim({{ expr }}), '')
@@ -59,13 +72,15 @@
     end
 {%- endmacro %}
 
-{#- Dates as Japanese sources write them: 1990-04-01, 1990/04/01, 1990.4.1, 19900401, 平成2年4月1日, H2.4.1.
-    NULL when the text is none of these or not a real calendar date. -#}
+{#- Dates as Japanese sources write them: 1990-04-01, 1990/04/01, 1990.4.1, 19900401, 平成2年4月1日, 平成元年5月1日,
+    H2.4.1, h2/4/1, R1/5/1, full-width digits and separators too (１９９０／０４／０１). The one parser of such dates
+    in the project (landing does not judge dates): NULL when the text is none of these or not a real calendar
+    date. Unit tests: models/staging/agencies/_agencies__unit_tests.yml. -#}
 {% macro parse_jp_date(expr) -%}
-    {%- set t = "trim(" ~ fold_width(expr) ~ ")" -%}
+    {%- set t = "upper(trim(translate(" ~ fold_width(expr) ~ ", '／', '/')))" -%}
     {%- set ymd = '^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$' -%}
     {%- set compact = '^([0-9]{4})([0-9]{2})([0-9]{2})$' -%}
-    {%- set era = '^(明治|大正|昭和|平成|令和|M|T|S|H|R)[.]?(元|[0-9]{1,2})[年.]([0-9]{1,2})[月.]([0-9]{1,2})日?$' -%}
+    {%- set era = '^(明治|大正|昭和|平成|令和|M|T|S|H|R)[.]?(元|[0-9]{1,2})[年./]([0-9]{1,2})[月./]([0-9]{1,2})日?$' -%}
     {%- set era_base -%}
         case {{ regex_group(t, era, 1) }}
             when '明治' then 1867 when 'M' then 1867 when '大正' then 1911 when 'T' then 1911

@@ -1,18 +1,26 @@
-"""One test per blocking gate rule: seed the violation, the gate fails and names it, nothing is sent."""
+"""One test per blocking rule: seed the violation, the gate (or, for a model invariant, the dbt test) fails
+and names it, nothing is sent. The gates run with an ephemeral GX context (tests/crm/conftest.py) except
+the one test that builds the Data Docs."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from crm.dbt_runner import DbtFailed, run_dbt
 from crm.gates import run_gate
 from crm.warehouse import connect
 from flows.send import send_nurture, send_rejections_and_referrals
 
 AS_OF = date(2026, 11, 25)
 PARAMS = {"as_of": AS_OF.isoformat(), "cap_days": 14}
+
+
+def _epoch(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
 
 
 def mutate(warehouse: Path, *statements: str) -> None:
@@ -31,7 +39,7 @@ def blocking_failures(warehouse: Path, stage: str):
 
 
 def test_the_unchanged_demo_passes_every_gate(warehouse_copy):
-    for stage in ("raw", "staging", "marts", "nurture"):
+    for stage in ("raw", "nurture", "rejections", "referrals"):
         report, failures = blocking_failures(warehouse_copy, stage)
         assert failures == [], report.failure_message()
 
@@ -59,93 +67,6 @@ def test_the_unchanged_demo_passes_every_gate(warehouse_copy):
             "メールアドレス/電話番号1 or email/phone",
         ),
         ("raw", [rename_key("sendgrid_events", "email", "recipient")], "raw_sendgrid_events", "email"),
-        (
-            "staging",
-            ["update intermediate.int_candidate_records_unioned set email = null where source = 'indeed'"],
-            "staging_candidate_records",
-            "email_valid_share",
-        ),
-        (
-            "staging",
-            ["update intermediate.int_candidate_records_unioned set phone = null where source = 'greenhouse'"],
-            "staging_candidate_records",
-            "phone_valid_share",
-        ),
-        (
-            "staging",
-            ["update intermediate.int_candidate_records_unioned set record_date = date '2031-01-01' where node_id = 1"],
-            "staging_candidate_records",
-            "record_dates_implausible",
-        ),
-        (
-            "staging",
-            ["update intermediate.int_candidate_records_unioned set source_record_id = '' where node_id = 2"],
-            "staging_candidate_records",
-            "records_without_key",
-        ),
-        (
-            "marts",
-            ["insert into marts.candidates select * from marts.candidates limit 1"],
-            "marts_candidates",
-            "candidate_id",
-        ),
-        (
-            "marts",
-            [
-                "update marts.candidates set candidate_id = null where candidate_id = (select min(candidate_id) "
-                "from marts.candidates)"
-            ],
-            "marts_candidates",
-            "candidate_id",
-        ),
-        (
-            "marts",
-            [
-                "delete from marts.candidate_crosswalk where record_key = (select min(record_key) "
-                "from marts.candidate_crosswalk)"
-            ],
-            "marts_candidate_crosswalk",
-            "records_missing",
-        ),
-        (
-            "marts",
-            ["insert into marts.candidate_crosswalk select * from marts.candidate_crosswalk limit 1"],
-            "marts_candidate_crosswalk",
-            "records_more_than_once",
-        ),
-        (
-            "marts",
-            [
-                "update marts.candidate_crosswalk set candidate_id = 'Cghost' where record_key = (select min(record_key) "
-                "from marts.candidate_crosswalk)"
-            ],
-            "marts_candidate_crosswalk",
-            "candidates_without_profile",
-        ),
-        (
-            "marts",
-            [
-                "update marts.candidate_scores set engagement_score = 130 where candidate_id = (select min(candidate_id) "
-                "from marts.candidate_scores)"
-            ],
-            "marts_scores",
-            "highest_engagement_score",
-        ),
-        (
-            "marts",
-            ["update marts.job_matches set fit_score = -5 where match_rank = 1"],
-            "marts_scores",
-            "lowest_fit_score",
-        ),
-        (
-            "marts",
-            [
-                "update marts.candidates set is_hired = true where candidate_id = (select min(candidate_id) "
-                "from marts.talent_pool)"
-            ],
-            "marts_scores",
-            "hired_in_talent_pool",
-        ),
     ],
     ids=lambda v: v if isinstance(v, str) and " " not in v else None,
 )
@@ -157,6 +78,83 @@ def test_a_seeded_violation_fails_its_gate_by_name(warehouse_copy, stage, statem
     assert suite in message and column in message and "Nothing was sent" in message
 
 
+# The model invariants the staging and marts gates checked are dbt tests now (error severity): seed the
+# violation in the built table, the dbt test of that name fails and the failure names it.
+@pytest.mark.parametrize(
+    "statements, dbt_test",
+    [
+        (
+            ["update intermediate.int_candidate_records_unioned set email = null where source = 'indeed'"],
+            "candidate_records_email_valid_share_blocking",
+        ),
+        (
+            ["update intermediate.int_candidate_records_unioned set phone = null where source = 'greenhouse'"],
+            "candidate_records_phone_valid_share_blocking",
+        ),
+        (
+            ["update intermediate.int_candidate_records_unioned set record_date = date '2031-01-01' where node_id = 1"],
+            "candidate_records_dates_between_2000_and_the_run_date",
+        ),
+        (
+            ["update intermediate.int_candidate_records_unioned set source_record_id = '' where node_id = 2"],
+            "candidate_records_have_their_key",
+        ),
+        (["insert into marts.candidates select * from marts.candidates limit 1"], "unique_candidates_candidate_id"),
+        (
+            [
+                "update marts.candidates set candidate_id = null where candidate_id = (select min(candidate_id) "
+                "from marts.candidates)"
+            ],
+            "not_null_candidates_candidate_id",
+        ),
+        (["delete from marts.candidates"], "candidates_not_empty"),
+        (
+            [
+                "delete from marts.candidate_crosswalk where record_key = (select min(record_key) "
+                "from marts.candidate_crosswalk)"
+            ],
+            "assert_every_landed_candidate_record_is_in_the_crosswalk",
+        ),
+        (
+            ["insert into marts.candidate_crosswalk select * from marts.candidate_crosswalk limit 1"],
+            "unique_combination_candidate_crosswalk_source__source_record_id",
+        ),
+        (
+            [
+                "update marts.candidate_crosswalk set candidate_id = 'Cghost' where record_key = (select min(record_key) "
+                "from marts.candidate_crosswalk)"
+            ],
+            "relationships_candidate_crosswalk_candidate_id__candidate_id__ref_candidates_",
+        ),
+        (
+            [
+                "update marts.candidate_scores set engagement_score = 130 where candidate_id = (select min(candidate_id) "
+                "from marts.candidate_scores)"
+            ],
+            "candidate_scores_engagement_score_between_0_and_100",
+        ),
+        (
+            ["update marts.job_matches set fit_score = -5 where match_rank = 1"],
+            "job_matches_fit_score_between_0_and_100",
+        ),
+        (
+            [
+                "update marts.candidates set is_hired = true where candidate_id = (select min(candidate_id) "
+                "from marts.talent_pool)"
+            ],
+            "assert_nobody_hired_is_in_the_talent_pool",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " not in v else None,
+)
+def test_a_seeded_violation_fails_its_dbt_test_by_name(warehouse_copy, statements, dbt_test):
+    run_dbt(["test", "--select", dbt_test], warehouse_copy, AS_OF)  # passes before the violation
+    mutate(warehouse_copy, *statements)
+    with pytest.raises(DbtFailed) as failed:
+        run_dbt(["test", "--select", dbt_test], warehouse_copy, AS_OF)
+    assert f"test {dbt_test}:" in str(failed.value)
+
+
 ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
 
 
@@ -164,21 +162,30 @@ ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
 @pytest.mark.parametrize(
     "statements, column",
     [
+        # SendGrid events land in raw after the build: the gate reads them through views, no rebuild needed
         (
             [
-                f"""insert into staging.stg_sendgrid__events (event_id, event_type, email, occurred_at, is_machine_open)
-          select 'seeded-bounce', 'bounce', email, timestamp '2026-11-01', false
+                f"""insert into raw.sendgrid_events select 'L-seeded', 'sendgrid', 'seeded.json', 0, now(), 'seeded-bounce',
+          json_object('event', 'bounce', 'email', email, 'timestamp', {_epoch("2026-11-01")}, 'sg_event_id', 'seeded-bounce')
           from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
             ],
             "is_suppressed",
         ),
         (
             [
-                f"""insert into staging.stg_sendgrid__events (event_id, event_type, email, occurred_at, is_machine_open)
-          select 'seeded-unsub', 'group_unsubscribe', email, timestamp '2026-11-01', false
+                f"""insert into raw.sendgrid_events select 'L-seeded', 'sendgrid', 'seeded.json', 0, now(), 'seeded-unsub',
+          json_object('event', 'group_unsubscribe', 'email', email, 'timestamp', {_epoch("2026-11-01")},
+                      'sg_event_id', 'seeded-unsub')
           from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
             ],
             "is_suppressed",
+        ),
+        (
+            [
+                f"""insert into audit.erased_identifiers select 'email', sha256(email), 'REQ-seeded'
+          from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+            ],
+            "is_erased",
         ),
         (
             [f"update marts.candidates set is_marketing_opt_in = false where candidate_id = {ONE_BATCH_MEMBER}"],
@@ -213,6 +220,7 @@ ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
     ids=[
         "bounced",
         "group-unsubscribed",
+        "erased",
         "not-opted-in",
         "hired",
         "already-sent",
@@ -308,7 +316,7 @@ def _seed_outbound_batches(warehouse):
            and c.candidate_id not in (select candidate_id from marts.relay_referral_batch) limit 1"""
             ],
             "relay_referral_batch",
-            "consent_reference",
+            "is_consent_reference_current",
         ),
     ],
     ids=[
@@ -349,3 +357,110 @@ def test_the_rejection_and_referral_flow_sends_the_gated_batches(warehouse_copy,
     assert result.rejections.messages == mails > 0 and result.referrals.provided == referrals
     bodies = [p for p in (tmp_path / "outbox" / "rejection").glob("*.json")]
     assert bodies and all("career_relay_url" in p.read_text() for p in bodies)
+
+
+def _land_sendgrid_events(warehouse: Path, *events: dict) -> None:
+    """SendGrid events as the Event Webhook landing writes them (raw, not yet built into any model)."""
+    with connect(warehouse) as con:
+        for n, event in enumerate(events):
+            event_id = f"seeded-{event['event']}-{n}-{event['timestamp']}"
+            con.execute(
+                "insert into raw.sendgrid_events values ('L-seeded', 'sendgrid', 'seeded.json', ?, now(), ?, ?)",
+                [n, event_id, json.dumps({**event, "sg_event_id": event_id})],
+            )
+
+
+def test_one_rule_decides_who_may_be_mailed_in_the_batch_mart_and_in_the_gate(warehouse_copy):
+    """ "May be mailed" is one rule: a group resubscribe after a group unsubscribe blocks nobody, and a
+    `dropped` event without a suppressing reason is no suppression, for the batch mart and the gate alike;
+    a bounce landed after the last build blocks the send at once, and the failure names the candidate id
+    and the rule, never the address."""
+    with connect(warehouse_copy, read_only=True) as con:
+        (resubscribed, resubscribed_email), (dropped, dropped_email), (bounced, bounced_email) = con.execute(
+            "select candidate_id, email from marts.nurture_batch order by candidate_id limit 3"
+        ).fetchall()
+    _land_sendgrid_events(
+        warehouse_copy,
+        {
+            "event": "group_unsubscribe",
+            "email": resubscribed_email,
+            "timestamp": _epoch("2026-10-01"),
+            "asm_group_id": 1,
+        },
+        {
+            "event": "group_resubscribe",
+            "email": resubscribed_email,
+            "timestamp": _epoch("2026-10-05"),
+            "asm_group_id": 1,
+        },
+        {"event": "dropped", "email": dropped_email, "timestamp": _epoch("2026-10-01"), "reason": "Unknown reason"},
+    )
+    run_dbt(["build", "--select", "stg_sendgrid__events+", "--exclude", "test_type:unit"], warehouse_copy, AS_OF)
+    with connect(warehouse_copy, read_only=True) as con:
+        batch = {row[0] for row in con.execute("select candidate_id from marts.nurture_batch").fetchall()}
+    assert {resubscribed, dropped} <= batch, "the mart must keep a resubscribed address and a bare drop"
+    report, failures = blocking_failures(warehouse_copy, "nurture")
+    assert failures == [], report.failure_message()
+
+    # a bounce (SendGrid drops mail to a bounced address) lands after the build: no rebuild before the send
+    _land_sendgrid_events(
+        warehouse_copy,
+        {"event": "dropped", "email": bounced_email, "timestamp": _epoch("2026-11-20"), "reason": "Bounced Address"},
+    )
+    report, failures = blocking_failures(warehouse_copy, "nurture")
+    assert failures == [("nurture_batch", "is_suppressed")]
+    message = report.failure_message()
+    assert bounced in message and resubscribed not in message and dropped not in message
+    assert "@" not in message and "True" not in message, message
+
+
+@pytest.mark.parametrize(
+    "view, kind",
+    [
+        ("nurture_batch_checks", "nurture"),
+        ("rejection_mail_batch_checks", "rejection"),
+        ("relay_referral_batch_checks", "referral"),
+    ],
+)
+def test_every_rule_of_a_send_gate_view_has_its_expectation_and_back(built_warehouse, view, kind):
+    """The rules come from dbt (macro mail_rules); the suites hold the value that lets a row go. A rule added
+    to one and not the other fails here, not silently in production."""
+    from expectations.suites import RULES
+
+    with connect(built_warehouse[0], read_only=True) as con:
+        columns = {
+            name
+            for name, kind_ in con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ?",
+                [view],
+            ).fetchall()
+            if kind_ == "BOOLEAN"
+        }
+    assert columns == set(RULES[kind])
+
+
+def test_the_gates_show_what_they_saw_and_blocking_differs_from_warning(warehouse_copy, tmp_path):
+    """The one test that builds the Data Docs (a file GX context): each expectation's text says BLOCKING or
+    warning and the observed count is shown; the markdown artifact and the results carry both too."""
+    mutate(warehouse_copy, rename_key("sendgrid_events", "email", "recipient"))
+    report = run_gate(warehouse_copy, "raw", PARAMS, gx_root=tmp_path / "gx_project", context_mode="file")
+    failed = {(o.suite, o.column): o for o in report.blocking_failures}
+    missing = failed[("raw_sendgrid_events", "email")]
+    assert missing.rule.startswith("BLOCKING:") and "missing in" in missing.observed
+    passed = next(o for o in report.outcomes if o.suite == "raw_greenhouse_candidates" and o.column == "id")
+    assert passed.success and passed.observed == "observed 0"
+    volumes = [o for o in report.outcomes if o.suite == "raw_load_volumes"]
+    assert volumes and all(o.severity == "warning" and o.rule.startswith("warning:") for o in volumes)
+
+    docs = Path(report.data_docs)
+    assert docs.name == "index.html"
+    page = next((docs.parent / "validations" / "raw_sendgrid_events").rglob("*.html")).read_text()
+    assert "BLOCKING: records of the new loads without the field email" in page
+    markdown = report.markdown("raw")
+    assert "| **FAILED** | BLOCKING | raw_sendgrid_events | email |" in markdown
+    assert "| passed | warning | raw_load_volumes |" in markdown
+
+    ephemeral = run_gate(warehouse_copy, "raw", PARAMS, context_mode="ephemeral")
+    assert ephemeral.data_docs is None
+    assert [(o.suite, o.column) for o in ephemeral.blocking_failures] == list(failed)

@@ -3,40 +3,10 @@ loads without errors and shows its three charts with their data."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
 
-import pytest
-
 from crm.report import write_kpi_report
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium for the report test: .ci/run installs the Debian package 'chromium'")
-        pytest.skip("no Chromium on this machine (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_the_report_opens_in_a_browser_with_its_charts(built_warehouse, tmp_path, browser):

@@ -91,3 +91,30 @@ def test_a_failed_build_is_resumed_with_dbt_retry_and_a_new_load_rebuilds(wareho
             "('corrected', 'greenhouse', 'greenhouse_applications', 'applications_fixed.json', 'loaded', now())"
         )
     assert next_dbt_command(warehouse_copy, as_of)[0][0] == "build"
+
+
+def test_dbt_warnings_are_read_from_the_build_that_reported_them(built_warehouse):
+    """Warn-severity tests do not stop the build; the flow reports them (run summary, logs) by name."""
+    from flows.build import dbt_warnings
+
+    warehouse, summary = built_warehouse
+    warned = dbt_warnings(str(warehouse), "run_results.json", summary.invocation_id)
+    assert any(w.startswith("candidate_records_newest_within_90_days: Got 1 result") for w in warned), warned
+    assert dbt_warnings(str(warehouse), "run_results.json", "another-invocation") == []
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_failing_error_severity_dbt_test_fails_the_build_flow_naming_it(warehouse_copy):
+    """A record dated in 2031 breaks the invariant the staging gate used to check; it is a dbt test at error
+    severity now, and the build-warehouse flow fails with a message naming that test."""
+    from flows.build import build_warehouse
+
+    with connect(warehouse_copy) as con:
+        con.execute("""
+            update raw.greenhouse_candidates
+            set record = json_merge_patch(record, '{"created_at": "2031-01-01T00:00:00.000Z"}')
+            where source_record_id = (select min(source_record_id) from raw.greenhouse_candidates)""")
+    state = build_warehouse(str(warehouse_copy), date(2026, 11, 25), return_state=True)
+    assert state.is_failed()
+    message = str(state.message)
+    assert "test candidate_records_dates_between_2000_and_the_run_date" in message, message

@@ -147,3 +147,60 @@ def test_the_review_queue_offers_a_ready_decision_row(built_warehouse):
     for key_a, key_b, decision_row, probability in rows:
         assert decision_row.startswith(f"{key_a},{key_b},<must_link or cannot_link>")
         assert 0 < probability < 1
+
+
+def test_a_warehouse_built_with_the_retired_snapshot_keeps_its_first_seen_times_and_history(warehouse_copy):
+    """The first build after the snapshot was retired carries its first-seen times (which name people) and
+    its id history over into int_candidate_record_first_seen and candidate_crosswalk_versions, once."""
+    with connect(warehouse_copy) as con:
+        person, anchor, other = con.execute("""
+            select candidate_id, max(record_key) filter (where is_anchor_record),
+                   min(record_key) filter (where not is_anchor_record)
+            from marts.candidate_crosswalk group by candidate_id having count(*) >= 2
+            order by candidate_id limit 1""").fetchone()
+        con.execute("drop table intermediate.int_candidate_record_first_seen")
+        con.execute("drop table marts.candidate_crosswalk_versions")
+        con.execute("create schema snapshots")
+        # as the retired snapshot left it: every record seen in 2020 but `other`, seen first (2019), and one
+        # record that belonged to a since retired id until 2020-02-01
+        con.execute("""
+            create table snapshots.candidate_crosswalk_snapshot as
+            select source, source_record_id, candidate_id, record_key, is_anchor_record,
+                   md5(record_key) as dbt_scd_id, timestamp '2020-01-01' as dbt_updated_at,
+                   timestamp '2020-01-01' as dbt_valid_from, cast(null as timestamp) as dbt_valid_to
+            from marts.candidate_crosswalk""")
+        con.execute(
+            "update snapshots.candidate_crosswalk_snapshot set dbt_valid_from = timestamp '2019-01-01' "
+            "where record_key = ?",
+            [other],
+        )
+        con.execute(
+            """insert into snapshots.candidate_crosswalk_snapshot
+               select source, source_record_id, 'Cretired', record_key, false, 'old', timestamp '2019-06-01',
+                      timestamp '2019-06-01', timestamp '2020-01-01'
+               from marts.candidate_crosswalk where record_key = ?""",
+            [anchor],
+        )
+        snapshot_rows = con.execute("select count(*) from snapshots.candidate_crosswalk_snapshot").fetchone()[0]
+    run_dbt(REBUILD, warehouse_copy, date(2026, 11, 25))
+    with connect(warehouse_copy, read_only=True) as con:
+        first_seen = dict(
+            con.execute(
+                "select record_key, first_seen_at::date::varchar from intermediate.int_candidate_record_first_seen"
+            ).fetchall()
+        )
+        named_after = con.execute(
+            "select record_key from marts.candidate_crosswalk where is_anchor_record and record_key in (?, ?)",
+            [anchor, other],
+        ).fetchall()
+        carried = con.execute(
+            "select count(*) from marts.candidate_crosswalk_versions where valid_from < timestamp '2021-01-01'"
+        ).fetchone()[0]
+        history = con.execute(
+            "select old_candidate_id, change_type from marts.candidate_id_history where changed_at < '2021-01-01'"
+        ).fetchall()
+    assert first_seen[other] == "2019-01-01" and first_seen[anchor] == "2019-06-01"  # its retired version
+    assert set(first_seen.values()) == {"2019-01-01", "2019-06-01", "2020-01-01"}
+    assert named_after == [(other,)], f"{person} is named after the record the snapshot saw first"
+    assert carried == snapshot_rows
+    assert history == [("Cretired", "merged")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -88,6 +89,11 @@ def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(operator_week):
     message = str(failed.message) + str(failed.result(raise_on_failure=False))
     assert "raw_greenhouse_candidates" in message and "email_addresses" in message
     assert operator_week.outbox_after_failure == []
+    # the failed run says so on itself: where it stopped, what landed, that nothing was sent, what to do
+    (published,) = [a.data for a in run_artifacts(failed.state_details.flow_run_id) if a.key == "pipeline-summary"]
+    assert "failed at `build-warehouse`" in published and "raw_greenhouse_candidates" in published
+    assert "| greenhouse |" in published and "**Sent before the failure:** nothing" in published
+    assert "press Retry" in published and "A quality gate failed" in published
 
     assert operator_week.rerun_unfixed.is_failed(), "a rerun without fixing the export must fail at the gate again"
     assert operator_week.outbox_after_rerun == []
@@ -97,7 +103,7 @@ def test_a_renamed_ats_field_fails_the_gate_and_nothing_is_sent(operator_week):
     assert fixed.result().send.messages > 0
 
 
-def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week, mail_send_schema):
+def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week, mail_send_schema, capsys):
     landing_copy, tmp_path, state = operator_week.landing, operator_week.tmp_path, operator_week.fixed
     assert state.is_completed(), state.message
     summary = state.result()
@@ -129,7 +135,7 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week,
     archived = list((landing_copy / "_archive").rglob("*.jsonl"))
     assert archived and not list((landing_copy / "job_boards" / "indeed").glob("*.jsonl"))  # kept, moved per load
     docs = Path(summary.build.gates[-1].data_docs)
-    assert docs.name == "index.html" and "marts_candidate_crosswalk" in docs.read_text()
+    assert docs.name == "index.html" and "raw_greenhouse_candidates" in docs.read_text()
     assert "Data Docs:" in summary.text() and "Quality gates passed" in summary.text()
 
     bodies = outbox_bodies(tmp_path)
@@ -213,6 +219,25 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week,
     assert credits == (len(tokens), len(tokens) + 1, 1, False)
     assert f"credits: {len(tokens)} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
 
+    # nothing new since: the command answers in seconds, builds and sends nothing
+    started = time.monotonic()
+    code = pipeline_cli(
+        [
+            "--landing",
+            str(landing_copy),
+            "--warehouse",
+            str(warehouse),
+            "--outbox",
+            str(tmp_path / "outbox"),
+            "--as-of",
+            AS_OF.isoformat(),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("Nothing new since") and "Candidates after merging" in out
+    assert time.monotonic() - started < 15
+    assert len(outbox_bodies(tmp_path)) == len(bodies)
+
 
 def published_by_prefect() -> str:
     """Every log line and artifact the Prefect server holds for this test session."""
@@ -228,6 +253,16 @@ def published_by_prefect() -> str:
             offset += len(batch)
         texts += [str(artifact.data) + str(artifact.description) for artifact in client.read_artifacts()]
     return "\n".join(texts)
+
+
+def run_artifacts(flow_run_id):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
 
 
 def artifact_keys() -> set[str]:
@@ -260,3 +295,10 @@ def test_cli_gives_one_clear_message_for_a_missing_landing_folder(tmp_path, caps
     err = capsys.readouterr().err
     assert code == 1
     assert "landing folder" in err and "nowhere" in err and "connectors.demo" in err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = pipeline_cli(["--landing", str(empty), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"no source files in {empty}" in err and "Traceback" not in err

@@ -62,16 +62,38 @@ def _ledger(warehouse: str) -> Counter:
         return Counter(dict(con.execute("select status, count(*) from outbox.send_ledger group by all").fetchall()))
 
 
+def _land_events(warehouse, landing) -> None:
+    from connectors.common.landing import land_stream
+    from connectors.sources import all_streams
+
+    with connect(warehouse) as con:
+        land_stream(con, next(s for s in all_streams(landing) if s.name == "sendgrid_events"))
+
+
 def test_25000_recipients_through_random_failures_each_arrive_exactly_once(tmp_path):
+    """429s, 500s and slow answers are retried within the run. A connection cut after the request went out
+    leaves its batch in doubt (SendGrid may have it); the Event Webhook's events settle it in the next run:
+    those SendGrid took become accepted, the others are released and sent. Each person gets one mail."""
     warehouse = _warehouse(tmp_path, 25_000)
+    landing = tmp_path / "landing"
     plan = FailurePlan(
-        random_rate=0.35, random_kinds=("429", "500", "drop", "slow"), slow_seconds=0.05, retry_after_seconds=0, seed=3
+        random_rate=0.35,
+        random_kinds=("429", "500", "drop", "accept-drop", "slow"),
+        slow_seconds=0.05,
+        retry_after_seconds=0,
+        seed=3,
     )
-    with MailSendServer(plan) as server:
-        summary = send_nurture_sendgrid(warehouse, AS_OF, run_id="r1", sendgrid=_settings(server), sleep=lambda s: None)
+    with MailSendServer(plan, events_dir=landing / "engagement" / "sendgrid") as server:
+        first = send_nurture_sendgrid(warehouse, AS_OF, run_id="r1", sendgrid=_settings(server), sleep=lambda s: None)
+        assert first.in_doubt > 0 and first.messages + first.in_doubt == 25_000
+        _land_events(warehouse, landing)
+        second = send_nurture_sendgrid(
+            warehouse, AS_OF, run_id="r2", sendgrid=_settings(server, in_doubt_release_hours=0), sleep=lambda s: None
+        )
     received = Counter(d.email for d in server.delivered)
     assert len(received) == 25_000 and set(received.values()) == {1}
-    assert summary.messages == 25_000 and summary.batches == 26 and summary.in_doubt == 0
+    assert second.settled_accepted + second.released == first.in_doubt and second.settled_accepted > 0
+    assert second.messages == second.released and second.in_doubt == 0
     assert _ledger(warehouse) == Counter({"accepted": 25_000})
     # the events map back: every delivered message carries its candidate, campaign and batch
     assert all({"candidate_id", "campaign_id", "batch_id", "step"} <= set(d.custom_args) for d in server.delivered)
@@ -87,7 +109,7 @@ def test_a_run_that_dies_half_way_and_is_run_again_sends_the_rest_once(tmp_path)
         if summary.batches == 2:
             raise Killed()
 
-    with MailSendServer(FailurePlan(random_rate=0.2, random_kinds=("500", "drop"), seed=5)) as server:
+    with MailSendServer(FailurePlan(random_rate=0.2, random_kinds=("500", "429"), seed=5)) as server:
         with pytest.raises(Killed):
             send_nurture_sendgrid(
                 warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None, after_batch=die_after_two
@@ -154,13 +176,10 @@ def test_the_key_can_come_from_a_prefect_secret_block(tmp_path, monkeypatch):
 
 def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_once(tmp_path):
     """Ten requests timed out after SendGrid accepted them (their `processed` events land), and three
-    recipients were left 'sending' an hour ago by a run that died before its request left (no event): with
-    a release window of half an hour the next run marks the ten accepted, releases the three and sends
-    them, each exactly once."""
+    recipients were left 'sending' 50 minutes ago by a run that died before its request left (no event):
+    with a release window of half an hour, and the webhook's events showing it was delivering then and
+    since, the next run marks the ten accepted, releases the three and sends them, each exactly once."""
     from datetime import datetime, timedelta
-
-    from connectors.common.landing import land_stream
-    from connectors.sources import all_streams
 
     warehouse = _warehouse(tmp_path, 13)
     landing = tmp_path / "landing"
@@ -168,7 +187,7 @@ def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_onc
         con.execute(
             "insert into outbox.send_ledger select candidate_id, campaign_id, step, 'crashed', 'sendgrid', "
             "'sending', null, 'r0', ? from marts.nurture_batch where candidate_id >= 'C000010'",
-            [datetime.utcnow() - timedelta(hours=1)],
+            [datetime.utcnow() - timedelta(minutes=50)],
         )
     plan = FailurePlan(script=["slow", "slow"], slow_seconds=1.0)
     with MailSendServer(plan, events_dir=landing / "engagement" / "sendgrid") as server:
@@ -176,9 +195,7 @@ def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_onc
         import time
 
         time.sleep(1.2)  # the server accepts the slow requests after the client gave up, and posts their events
-        with connect(warehouse) as con:
-            stream = next(s for s in all_streams(landing) if s.name == "sendgrid_events")
-            land_stream(con, stream)
+        _land_events(warehouse, landing)
         second = send_nurture_sendgrid(
             warehouse, AS_OF, sendgrid=_settings(server, in_doubt_release_hours=0.5), sleep=lambda s: None
         )
@@ -187,3 +204,55 @@ def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_onc
     received = Counter(d.email for d in server.delivered)
     assert len(received) == 13 and set(received.values()) == {1}
     assert _ledger(warehouse) == Counter({"accepted": 13})
+
+
+def test_an_answer_lost_after_sendgrid_accepted_is_never_sent_again(tmp_path):
+    """SendGrid takes the request and the connection drops before its 202 arrives. With no Event Webhook
+    connected, no run ever sends those people again, however long ago it was; when the webhook's events do
+    land, they settle the batch as accepted."""
+    warehouse = _warehouse(tmp_path, 10)
+    landing = tmp_path / "landing"
+    events = landing / "engagement" / "sendgrid"
+    with MailSendServer(FailurePlan(script=["accept-drop"]), events_dir=events) as server:
+        first = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
+        again = send_nurture_sendgrid(
+            warehouse, AS_OF, sendgrid=_settings(server, in_doubt_release_hours=0), sleep=lambda s: None
+        )
+        # two segments, two requests: the first was taken and its answer lost, the second answered
+        assert (first.messages, first.in_doubt, server.requests) == (5, 5, 2)  # never retried in the run
+        assert (again.messages, again.released, again.in_doubt) == (0, 0, 5)  # no evidence: stays in doubt
+        _land_events(warehouse, landing)
+        settled = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
+    assert (settled.settled_accepted, settled.messages, settled.in_doubt) == (5, 0, 0)
+    assert len(server.delivered) == 10 and _ledger(warehouse) == Counter({"accepted": 10})
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_without_a_webhook_only_an_operator_releases_an_in_doubt_batch(tmp_path, capsys):
+    """A connection cut before SendGrid took the request: without events nothing proves that, so the batch
+    waits for a person. `python -m flows.in_doubt` lists it; releasing it needs what was checked, is kept in
+    the audit trail, and the next run sends those people once."""
+    from flows.in_doubt import main as in_doubt_cli
+
+    warehouse = _warehouse(tmp_path, 10)
+    with MailSendServer(FailurePlan(script=["drop"])) as server:
+        first = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
+        assert first.in_doubt == 5 and len(server.delivered) == 5  # the second segment's request went through
+        assert in_doubt_cli(["--warehouse", warehouse]) == 0
+        listed = capsys.readouterr().out
+        with connect(warehouse, read_only=True) as con:
+            (batch,) = con.execute(
+                "select batch_id from outbox.send_ledger where status = 'sending' limit 1"
+            ).fetchone()
+        assert batch in listed and "5 recipient(s)" in listed
+        assert in_doubt_cli(["--warehouse", warehouse, "--release", batch]) == 1  # no --checked: refused
+        assert in_doubt_cli(["--warehouse", warehouse, "--release", batch, "--checked", "Activity: none"]) == 0
+        second = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server), sleep=lambda s: None)
+    assert (
+        second.messages == 5
+        and len(server.delivered) == 10
+        and set(Counter(d.email for d in server.delivered).values()) == {1}
+    )
+    with connect(warehouse, read_only=True) as con:
+        audit = con.execute("select batch_id, recipients, checked from audit.in_doubt_releases").fetchall()
+    assert audit == [(batch, 5, "Activity: none")]

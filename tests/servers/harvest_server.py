@@ -49,6 +49,9 @@ class HarvestServer:
         self.objects = objects
         self.failures: list[str] = []  # consumed one per request: "429", "500", "drop", "slow", "ok"
         self.requests: list[tuple[str, dict]] = []
+        self.authorizations: list[str | None] = []  # the Authorization header of each request
+        self.next_base: str | None = None  # a Link header to another host (a hostile or misconfigured server)
+        self.next_page_override: tuple[int, int] | None = None  # (page, next): a Link header back (a loop)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,6 +77,7 @@ class HarvestServer:
         parsed = urlparse(request.path)
         params = {k: v[0] for k, v in parse_qs(parsed.query).items()}
         self.requests.append((parsed.path, params))
+        self.authorizations.append(request.headers.get("Authorization"))
         failure = self.failures.pop(0) if self.failures else "ok"
         if failure == "drop":
             request.connection.close()
@@ -104,8 +108,11 @@ class HarvestServer:
         chunk = items[(page - 1) * per_page : page * per_page]
         headers = {}
         if page * per_page < len(items):
-            query = {**params, "page": page + 1, "per_page": per_page}
-            headers["Link"] = f'<{self.url}{parsed.path}?{urlencode(query)}>; rel="next"'
+            following = page + 1
+            if self.next_page_override is not None and self.next_page_override[0] == page:
+                following = self.next_page_override[1]
+            query = {**params, "page": following, "per_page": per_page}
+            headers["Link"] = f'<{self.next_base or self.url}{parsed.path}?{urlencode(query)}>; rel="next"'
         self._send(request, 200, chunk, headers)
 
     @staticmethod

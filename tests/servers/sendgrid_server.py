@@ -8,8 +8,10 @@ request gets 202 and an `X-Message-Id`, and each personalization is recorded as 
 sandbox mode it gets 200 and nothing is recorded. An invalid one gets 400 with SendGrid's `errors` envelope.
 
 It can fail on purpose, before it accepts anything: 429 with `X-RateLimit-*` and `Retry-After` headers,
-500, a slow answer, or a dropped connection (the socket closed without a response). A `FailurePlan` says
-which, for the next N requests or at random with a seed.
+500, a slow answer, or a dropped connection (the socket closed without a response). And once after: with
+'accept-drop' it accepts the request (the messages count as delivered) and then closes the connection
+without an answer, as when a network cut loses SendGrid's 202 on its way back. A `FailurePlan` says which,
+for the next N requests or at random with a seed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jsonschema
+
+from tests.servers.sendgrid_api import SendGridApi
 
 # a copy of ../shared/reference/sendgrid/tsg_mail_v3.json, so a clone on its own can run the tests
 SPEC = Path(__file__).resolve().parent.parent / "fixtures" / "sendgrid" / "tsg_mail_v3.json"
@@ -60,7 +64,8 @@ class Delivered:
 
 @dataclass
 class FailurePlan:
-    """What goes wrong. `script` is consumed first, one entry per request ('429', '500', 'slow', 'drop', 'ok');
+    """What goes wrong. `script` is consumed first, one entry per request ('429', '500', 'slow', 'drop',
+    'accept-drop', 'ok');
     then each request fails with `random_rate` probability, picking uniformly among `random_kinds`."""
 
     script: list[str] = field(default_factory=list)
@@ -99,6 +104,7 @@ class MailSendServer:
         self.delivered: list[Delivered] = []
         self.requests = 0
         self.rejected: list[tuple[int, list[dict]]] = []
+        self.api = SendGridApi()  # suppressions, data erasure, templates (tests/servers/sendgrid_api.py)
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"owner": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -263,10 +269,46 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _authorised(self) -> bool:
+        if self.headers.get("Authorization") == f"Bearer {self.owner.api_key}":
+            return True
+        self._reply(
+            401,
+            {
+                "errors": [
+                    {"message": "The provided authorization grant is invalid, expired, or revoked", "field": None}
+                ]
+            },
+        )
+        return False
+
+    def _api(self, method: str) -> None:
+        """Every other v3 operation the project calls, matched against SendGrid's OpenAPI files."""
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method in ("POST", "PATCH") else b""
+        if not self._authorised():
+            return None
+        outcome = self.owner.plan.next()
+        if outcome == "429":
+            return self._reply(
+                429,
+                {"errors": [{"field": None, "message": "too many requests"}]},
+                {"Retry-After": str(self.owner.plan.retry_after_seconds)},
+            )
+        if outcome == "500":
+            return self._reply(500, {"errors": [{"message": "internal server error", "field": None}]})
+        status, payload = self.owner.api.handle(method, self.path, raw)
+        return self._reply(status, payload)
+
+    def do_PATCH(self) -> None:
+        self._api("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._api("DELETE")
+
     def do_GET(self) -> None:
         """GET /_delivered: what this server accepted, for checks from outside (`python -m tests.servers.sendgrid_server`)."""
         if self.path != "/_delivered":
-            return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
+            return self._api("GET")
         with self.owner._lock:
             keys = Counter(
                 (d.custom_args.get("candidate_id"), d.custom_args.get("campaign_id"), d.custom_args.get("step"))
@@ -284,19 +326,12 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def do_POST(self) -> None:
+        if self.path != "/v3/mail/send":
+            return self._api("POST")
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
-        if self.path != "/v3/mail/send":
-            return self._reply(404, {"errors": [{"message": "not found", "field": None}]})
-        if self.headers.get("Authorization") != f"Bearer {self.owner.api_key}":
-            return self._reply(
-                401,
-                {
-                    "errors": [
-                        {"message": "The provided authorization grant is invalid, expired, or revoked", "field": None}
-                    ]
-                },
-            )
+        if not self._authorised():
+            return None
         time.sleep(self.owner.delay_s)
         outcome = self.owner.plan.next()
         if outcome == "429":
@@ -335,6 +370,10 @@ class _Handler(BaseHTTPRequestHandler):
         message_id = self.owner.accept(body)
         with self.owner._lock:
             self.owner.requests += 1
+        if outcome == "accept-drop":  # accepted, but the answer never reaches the client
+            self.close_connection = True
+            self.connection.close()
+            return None
         return self._reply(202, None, {"X-Message-Id": message_id})
 
 

@@ -1,19 +1,20 @@
 """Posting one Mail Send request through the official `sendgrid` SDK, surviving what the network does.
 
 - 429: wait for `Retry-After` (or until `X-RateLimit-Reset`), then try again.
-- 5xx, a refused or dropped connection: back off exponentially with jitter, then try again. SendGrid
+- 5xx, or a connection that failed before the request was sent (refused, reset while connecting or
+  sending: urllib raises URLError then): back off exponentially with jitter, then try again. SendGrid
   accepts a message only with a 202, so these mean "not accepted".
 - 400: the body is refused; the caller isolates the bad personalization.
 - 401/403: the key is wrong; no retry can fix that.
-- A read timeout (the request went out, no answer came) is different: SendGrid may have accepted it. It is
-  never retried blindly; the caller leaves the batch "in doubt" (see sender.py).
+- A request that went out and got no answer (a read timeout, a connection cut while waiting for the
+  answer) is different: SendGrid may have accepted it. It is never retried blindly; the caller leaves the
+  batch "in doubt" (see outbound/sendgrid_sends.py).
 """
 
 from __future__ import annotations
 
 import http.client
 import random
-import socket
 import time
 import urllib.error
 from dataclasses import dataclass, replace
@@ -84,12 +85,6 @@ def make_client(settings: SendGridSettings) -> SendGridAPIClient:
     return client
 
 
-def _is_read_timeout(error: BaseException) -> bool:
-    if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
-        return False  # raised before or while connecting: nothing was sent
-    return isinstance(error, (socket.timeout, TimeoutError))
-
-
 def post_mail(
     client: SendGridAPIClient,
     body: dict,
@@ -119,10 +114,13 @@ def post_mail(
             if failed.status_code < 500:
                 return Refused(_errors(failed))
             last_problem = f"{failed.status_code} from SendGrid"
-        except (TimeoutError, urllib.error.URLError, http.client.HTTPException, ConnectionError) as failed:
-            if _is_read_timeout(failed):
-                return InDoubt(f"no answer within {settings.timeout_s:g} s")
-            last_problem = f"connection problem: {type(failed).__name__}"
+        except urllib.error.URLError as failed:
+            # urllib wraps what fails while connecting or sending: SendGrid never had the whole request
+            last_problem = f"connection problem: {type(failed.reason).__name__}"
+        except (TimeoutError, http.client.HTTPException, ConnectionError, OSError) as failed:
+            # the request went out and no answer came back (a read timeout, a connection cut while waiting):
+            # SendGrid may have accepted it, so it is never sent again blindly
+            return InDoubt(f"no answer after the request was sent ({type(failed).__name__})")
         sleep(settings.backoff.delay(attempt, rng))
     raise SendGridUnavailable(
         f"SendGrid did not accept the request after {settings.max_attempts} attempts (last: {last_problem}). "

@@ -1,37 +1,22 @@
-"""Staffing agency candidate files: CSV/TSV with doda-style Japanese or English headers, CP932 or UTF-8."""
+"""Staffing agency candidate files: CSV/TSV/XLSX with doda-style Japanese or English headers, CP932 or UTF-8.
+
+The header vocabulary (which headers mean which column, the record id columns) is declared once in
+dbt_project.yml (vars.agency_files) and read here, by staging and by the raw gate."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import FILE_ROW, Item, Key, Rejected, Stream, display
 from connectors.common.readers import csv_rows
+from connectors.sources.registry import agency_files, agency_headers
 
-RECORD_ID_COLUMNS = ("管理番号", "record_id")
-NAME_COLUMNS = ("姓漢字", "last_name", "姓カナ", "last_name_kana")
-CONTACT_COLUMNS = ("メールアドレス", "email", "電話番号1", "phone")
-
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    for column in RECORD_ID_COLUMNS:
-        value = (record.get(column) or "").strip()
-        if value:
-            return value
-    # no record id column: the row's place in its file identifies it
-    return f"{path.name}#{position}"
-
-
+RECORD_ID_COLUMNS = tuple(agency_files()["record_id"])
+NAME_COLUMNS = agency_headers(*agency_files()["name_columns"])  # 姓漢字, last_name, 姓カナ, last_name_kana
+CONTACT_COLUMNS = agency_headers(*agency_files()["contact_columns"])  # メールアドレス, email, 電話番号1, phone
 MAPPING_FILE = "mapping.json"
-
-
-def date_fields() -> dict[str, tuple[date, date]]:
-    """Birth dates a living applicant can have; referral dates between the first ATS and tomorrow."""
-    today = date.today()
-    birth, referred = (date(1920, 1, 1), today), (date(2000, 1, 1), today + timedelta(days=1))
-    return {"生年月日": birth, "birth_date": birth, "推薦日": referred, "referred_at": referred}
 
 
 def _mapping(folder: Path) -> dict[str, str] | None:
@@ -46,26 +31,28 @@ def _mapping(folder: Path) -> dict[str, str] | None:
 def _read(path: Path) -> Iterator[Item]:
     try:
         mapping = _mapping(path.parent)
-    except (json.JSONDecodeError, AttributeError) as exc:
-        yield Item(0, error=f"{path.parent.name}/{MAPPING_FILE} is not a JSON object with a 'columns' object: {exc}")
-        return
-    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, date_fields=date_fields())
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError) as exc:
+        # a setting: the file lands once mapping.json is fixed
+        raise Rejected(
+            f"{display(path.parent.name)}/{MAPPING_FILE} is not a JSON object with a 'columns' object "
+            f'({type(exc).__name__}): fix it, e.g. {{"columns": {{"氏名(姓)": "姓漢字"}}}}'
+        ) from None
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, mapping_file=MAPPING_FILE)
 
 
-def streams(landing: Path) -> list[Stream]:
-    root = landing / "agencies"
-    if not root.is_dir():
-        return []
-    return [
-        Stream(
-            f"agency_{folder.name}",
-            f"agency_{folder.name}",
-            "agency_candidates",
-            folder,
-            ("*.csv", "*.tsv", "*.txt", "*.xlsx"),
-            _read,
-            _id,
-            primary_key="管理番号 / record_id (else file#row)",
-        )
-        for folder in sorted(p for p in root.iterdir() if p.is_dir())
-    ]
+STREAMS = (
+    Stream(
+        source="agency_{folder}",  # one source per agency folder
+        name="agency_{folder}",
+        raw_table="agency_candidates",
+        folder=Path("agencies/*"),
+        patterns=("*.csv", "*.tsv", "*.txt", "*.xlsx"),
+        read=_read,
+        settings_files=(MAPPING_FILE,),
+        write="merge",
+        holds_people=True,
+        # the file's own record id when it has one, else the row's place in that file's content: two monthly
+        # files with one name are two sets of people, and only a record id lets a re-sent row update a person
+        key=Key(RECORD_ID_COLUMNS, FILE_ROW),
+    ),
+)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import Item, Key, Rejected, Stream, display
 from connectors.common.readers import csv_rows
 
 MAPPING_FILE = "mapping.json"
@@ -38,58 +37,46 @@ NAME_COLUMNS = ("full_name", "family_name")
 
 def _mapping(folder: Path) -> dict[str, str]:
     path = folder / MAPPING_FILE
+    name = display(folder.name)
     if not path.exists():
         raise ValueError(
-            f"{folder.name}/{MAPPING_FILE} is missing: map this ATS's headers to "
+            f"{name}/{MAPPING_FILE} is missing: map this ATS's headers to "
             f"{', '.join(CANONICAL)} (see connectors/sources/ats_csv/README.md)"
         )
     columns = json.loads(path.read_text(encoding="utf-8")).get("columns")
     if not isinstance(columns, dict):
-        raise ValueError(f'{folder.name}/{MAPPING_FILE} needs a \'columns\' object: {{"their header": "our column"}}')
+        raise ValueError(f'{name}/{MAPPING_FILE} needs a \'columns\' object: {{"their header": "our column"}}')
     unknown = sorted(set(columns.values()) - set(CANONICAL))
     if unknown:
         raise ValueError(
-            f"{folder.name}/{MAPPING_FILE} maps to unknown columns {', '.join(unknown)}; use {', '.join(CANONICAL)}"
+            f"{name}/{MAPPING_FILE} maps to unknown columns {', '.join(unknown)}; use {', '.join(CANONICAL)}"
         )
     if "record_id" not in columns.values():
-        raise ValueError(f"{folder.name}/{MAPPING_FILE} must map one header to record_id (the ATS's candidate id)")
+        raise ValueError(f"{name}/{MAPPING_FILE} must map one header to record_id (the ATS's candidate id)")
     return {str(k).strip(): v for k, v in columns.items()}
 
 
 def _read(path: Path) -> Iterator[Item]:
     try:
         mapping = _mapping(path.parent)
-    except (ValueError, json.JSONDecodeError) as exc:
-        yield Item(0, error=str(exc))
-        return
-    today = date.today()
-    dates = {
-        "birth_date": (date(1920, 1, 1), today),
-        "applied_at": (date(2000, 1, 1), today + timedelta(days=1)),
-        "rejected_at": (date(2000, 1, 1), today + timedelta(days=1)),
-    }
-    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, date_fields=dates)
+    except json.JSONDecodeError as exc:
+        raise Rejected(f"{display(path.parent.name)}/{MAPPING_FILE} is not valid JSON ({exc.msg}): fix it") from None
+    except ValueError as exc:  # a setting: the file lands once mapping.json is right
+        raise Rejected(str(exc)) from None
+    yield from csv_rows(path, required_any=NAME_COLUMNS, mapping=mapping, mapping_file=MAPPING_FILE)
 
 
-def _id(record: dict, path: Path, position: int) -> str | None:
-    value = str(record.get("record_id") or "").strip()
-    return value or None
-
-
-def streams(landing: Path) -> list[Stream]:
-    root = landing / "ats" / "csv"
-    if not root.is_dir():
-        return []
-    return [
-        Stream(
-            f"ats_{folder.name}",
-            f"ats_{folder.name}",
-            "ats_csv_candidates",
-            folder,
-            ("*.csv", "*.tsv", "*.xlsx"),
-            _read,
-            _id,
-            primary_key="the column mapped to record_id",
-        )
-        for folder in sorted(p for p in root.iterdir() if p.is_dir())
-    ]
+STREAMS = (
+    Stream(
+        source="ats_{folder}",  # one source per ATS folder
+        name="ats_{folder}",
+        raw_table="ats_csv_candidates",
+        folder=Path("ats/csv/*"),
+        patterns=("*.csv", "*.tsv", "*.xlsx"),
+        read=_read,
+        settings_files=(MAPPING_FILE,),
+        write="merge",
+        holds_people=True,
+        key=Key(("record_id",)),  # the ATS's candidate id: the column mapping.json maps to record_id
+    ),
+)

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Item, Stream
 from connectors.common.readers import csv_rows
 
+# a file whose header has neither is not an attendance list (or has no header row: its first row is data)
+REQUIRED_ANY = ("email", "name")
 
-def _id(record: dict, path: Path, position: int) -> str | None:
-    return f"{path.name}#{position}"
+
+def _read(path: Path) -> Iterator[Item]:
+    return csv_rows(path, required_any=REQUIRED_ANY)
 
 
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "attendance",
-            "event_attendance",
-            "event_attendance",
-            landing / "engagement" / "attendance",
-            ("*.csv",),
-            csv_rows,
-            _id,
-            primary_key="file#row",
-            write_mode="append",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="attendance",
+        name="event_attendance",
+        raw_table="event_attendance",
+        folder=Path("engagement/attendance"),
+        patterns=("*.csv",),
+        read=_read,
+        write="append",  # no key declared: each line is keyed by <file>@<content>#<row>
+        holds_people=False,
+    ),
+)

@@ -6,48 +6,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import Item, Key, Stream
 from connectors.common.readers import csv_rows, json_document
+
+KEYS = {"referrals": "referral_id", "registrations": "registration_id"}  # per subfolder: its key column
 
 
 def _read(path: Path) -> Iterator[Item]:
     if path.suffix.lower() in (".json", ".jsonl"):
         return json_document(path)
-    return csv_rows(path, required_any=REQUIRED[path.parent.name])
+    return csv_rows(path, required_any=(KEYS[path.parent.name],))
 
 
-def _key(column: str):
-    def key(record: dict, path: Path, position: int) -> str | None:
-        value = str(record.get(column) or "").strip()
-        return value or None
+def _stream(folder: str, source: str, holds_people: bool) -> Stream:
+    return Stream(
+        source=source,
+        name=f"career_relay_{folder}",
+        raw_table=f"career_relay_{folder}",
+        folder=Path("career_relay") / folder,
+        patterns=("*.csv", "*.json", "*.jsonl"),
+        read=_read,
+        write="merge",
+        holds_people=holds_people,
+        key=Key((KEYS[folder],)),
+    )
 
-    return key
 
-
-REQUIRED = {"referrals": ("referral_id",), "registrations": ("registration_id",)}
-
-
-def streams(landing: Path) -> list[Stream]:
-    root = landing / "career_relay"
-    return [
-        Stream(
-            "career_relay",
-            "career_relay_referrals",
-            "career_relay_referrals",
-            root / "referrals",
-            ("*.csv", "*.json", "*.jsonl"),
-            _read,
-            _key("referral_id"),
-            primary_key="referral_id",
-        ),
-        Stream(
-            "career_relay_registrations",
-            "career_relay_registrations",
-            "career_relay_registrations",
-            root / "registrations",
-            ("*.csv", "*.json", "*.jsonl"),
-            _read,
-            _key("registration_id"),
-            primary_key="registration_id",
-        ),
-    ]
+STREAMS = (
+    _stream("referrals", source="career_relay", holds_people=True),  # people referred to us
+    _stream("registrations", source="career_relay_registrations", holds_people=False),  # for referral credits
+)

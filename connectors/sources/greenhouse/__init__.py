@@ -5,49 +5,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Key, Stream
 from connectors.common.readers import json_document
 
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    value = record.get("id")
-    return None if value is None else str(value)
+FOLDER = Path("ats/greenhouse")
 
 
-def streams(landing: Path) -> list[Stream]:
-    folder = landing / "ats" / "greenhouse"
-    return [
-        Stream(
-            "greenhouse",
-            "greenhouse_candidates",
-            "greenhouse_candidates",
-            folder,
-            ("candidates*.json", "api/candidates*.json"),
-            json_document,
-            _id,
-            primary_key="id",
-            json_key_path="$.id",
-        ),
-        Stream(
-            "greenhouse",
-            "greenhouse_applications",
-            "greenhouse_applications",
-            folder,
-            ("applications*.json", "api/applications*.json"),
-            json_document,
-            _id,
-            primary_key="id",
-            json_key_path="$.id",
-        ),
-        Stream(
-            "greenhouse",
-            "greenhouse_scorecards",
-            "greenhouse_scorecards",
-            folder,
-            ("scorecards*.json", "api/scorecards*.json"),
-            json_document,
-            _id,
-            primary_key="id",
-            json_key_path="$.id",
-        ),
-    ]
+def _stream(entity: str, holds_people: bool) -> Stream:
+    return Stream(
+        source="greenhouse",
+        name=f"greenhouse_{entity}",
+        raw_table=f"greenhouse_{entity}",
+        folder=FOLDER,
+        patterns=(f"{entity}*.json", f"api/{entity}*.json"),
+        read=json_document,
+        write="merge",
+        holds_people=holds_people,
+        key=Key(("id",)),
+        duckdb_json=True,
+    )
+
+
+STREAMS = (
+    _stream("candidates", holds_people=True),
+    _stream("applications", holds_people=False),
+    _stream("scorecards", holds_people=False),
+)

@@ -8,6 +8,10 @@ Incremental: the cursor (`updated_after`) lives in the warehouse (`audit.cursors
 records updated since the last successful pull minus a look-back, so late updates are not missed. Pages
 follow the `Link` header only (never built by hand); `429` waits for `Retry-After`; 5xx, timeouts and
 dropped connections retry with backoff; a rejected key stops with a message that names the setting.
+
+The key goes to the configured host only (`GREENHOUSE_API_URL`): a `next` link to another host, or back to a
+page already fetched, stops the pull with a message saying so, before anything is sent there; the cursor
+does not move, and the pages saved so far land as usual.
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ def _next_link(response: httpx.Response) -> str | None:
     return (response.links.get("next") or {}).get("url")
 
 
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
+
+
 class HarvestClient:
     def __init__(self, settings: GreenhouseSettings, sleep=time.sleep):
         if not settings.api_key:
@@ -55,12 +64,15 @@ class HarvestClient:
             )
         self.settings = settings
         self._sleep = sleep
+        self._base = httpx.URL(settings.base_url.rstrip("/") + "/")
+        # no client-wide auth: _get adds the key to each request after checking where it goes
         self._http = httpx.Client(
             base_url=settings.base_url.rstrip("/"),
-            auth=(settings.api_key, ""),
             timeout=settings.timeout_s,
             headers={"Accept": "application/json"},
+            follow_redirects=False,
         )
+        self._auth = httpx.BasicAuth(settings.api_key, "")
 
     def close(self) -> None:
         self._http.close()
@@ -72,16 +84,39 @@ class HarvestClient:
             params["updated_after"] = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         url: str | None = f"/v1/{endpoint}"
         number = 0
+        fetched: set[str] = set()
         while url:
             response = self._get(url, params)
             number += 1
+            fetched.add(str(response.request.url))
             yield number, response.content
             url, params = _next_link(response), None  # the next link carries every parameter
+            if url is not None:
+                self._check_next(endpoint, number, url, fetched)
+
+    def _check_next(self, endpoint: str, number: int, url: str, fetched: set[str]) -> None:
+        """A next link must stay on the configured host and lead somewhere new, or the pull stops."""
+        target = self._base.join(url)
+        if _origin(target) != _origin(self._base):
+            raise GreenhouseError(
+                f"Greenhouse's next link after page {number} of /v1/{endpoint} points to another host "
+                f"({target.scheme}://{target.host}{':' + str(target.port) if target.port else ''}), not "
+                f"{self._base.scheme}://{self._base.host}: the pull stopped without sending the API key there and the "
+                "cursor did not move. Check GREENHOUSE_API_URL, or whatever sits between us and Greenhouse"
+            )
+        if str(target) in fetched:
+            raise GreenhouseError(
+                f"Greenhouse's next link after page {number} of /v1/{endpoint} leads back to a page already fetched: "
+                "the pull stopped instead of going round in circles and the cursor did not move; the pages saved "
+                "so far land as usual. Run again later, or report it to Greenhouse if it stays"
+            )
 
     def _get(self, url: str, params: dict | None) -> httpx.Response:
         for attempt in range(1, self.settings.max_attempts + 1):
+            if _origin(self._base.join(url)) != _origin(self._base):  # the key goes nowhere else
+                raise GreenhouseError(f"refusing to send the Greenhouse API key to {self._base.join(url).host}")
             try:
-                response = self._http.get(url, params=params)
+                response = self._http.get(url, params=params, auth=self._auth)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if attempt == self.settings.max_attempts:
                     raise GreenhouseError(f"Greenhouse did not answer {url} after {attempt} attempts: {exc}") from exc

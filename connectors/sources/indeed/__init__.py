@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import Fallback, Item, Key, Rejected, SourceFile, Stream, display
 from connectors.common.readers import json_document, json_lines
 
 
@@ -24,31 +24,33 @@ def indeed_signature(body: bytes, secret: str) -> str:
 
 def signature_problem(path: Path, secret: str | None) -> str | None:
     sidecar = path.with_name(path.name + ".sig")
-    if not sidecar.exists():
+    try:
+        sidecar.lstat()
+    except OSError:  # none there (or a name too long to have one)
         return None
     if not secret:
         return (
-            f"{sidecar.name} holds an X-Indeed-Signature but INDEED_API_SECRET is not set: set it to verify "
+            f"{display(sidecar.name)} holds an X-Indeed-Signature but INDEED_API_SECRET is not set: set it to verify "
             "the file, or remove the .sig file if the file did not come from Indeed's push"
         )
     expected = indeed_signature(path.read_bytes(), secret)
     if not hmac.compare_digest(expected, sidecar.read_text(encoding="ascii", errors="replace").strip()):
-        return "X-Indeed-Signature does not match the file: it was changed after Indeed sent it, or signed with another key"
+        return (
+            "X-Indeed-Signature does not match the file: check INDEED_API_SECRET (the file lands once it is right); "
+            "a file changed after Indeed sent it stays refused"
+        )
     return None
 
 
 def _read(path: Path) -> Iterator[Item]:
     problem = signature_problem(path, os.environ.get("INDEED_API_SECRET"))
     if problem:
-        yield Item(0, error=problem)
-        return
-    yield from (json_lines(path) if path.suffix == ".jsonl" else json_document(path))
+        raise Rejected(problem)  # a setting (the secret): the file lands once it is right
+    yield from (json_lines(path) if path.suffix.lower() == ".jsonl" else json_document(path))
 
 
-def _id(record: dict, path: Path, position: int) -> str | None:
-    if record.get("id"):
-        return str(record["id"])
-    # legacy payloads have no id: derive a stable one from what identifies the application
+def _derived_id(record: dict, file: SourceFile, position: int) -> str | None:
+    """Legacy payloads have no id: a stable one from what identifies the application (none without a name)."""
     applicant = record.get("applicant") or {}
     if not applicant.get("fullName"):
         return None
@@ -63,18 +65,25 @@ def _id(record: dict, path: Path, position: int) -> str | None:
     return "derived-" + hashlib.sha256(basis).hexdigest()[:32]
 
 
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "indeed",
-            "indeed_applications",
-            "indeed_applications",
-            landing / "job_boards" / "indeed",
-            ("*.jsonl", "*.json"),
-            _read,
-            _id,
-            primary_key="id (or a hash of appliedOnMillis, jobId, email, fullName)",
-            json_key_path="$.id",
-            precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET")),
+STREAMS = (
+    Stream(
+        source="indeed",
+        name="indeed_applications",
+        raw_table="indeed_applications",
+        folder=Path("job_boards/indeed"),
+        patterns=("*.jsonl", "*.json"),
+        read=_read,
+        write="merge",
+        holds_people=True,
+        key=Key(
+            ("id",),
+            Fallback(
+                "derived-<hash of appliedOnMillis, job.jobId, applicant.email, applicant.fullName> "
+                "(a payload without applicant.fullName has no key)",
+                _derived_id,
+            ),
         ),
-    ]
+        duckdb_json=True,
+        precheck=lambda path: signature_problem(path, os.environ.get("INDEED_API_SECRET")),
+    ),
+)

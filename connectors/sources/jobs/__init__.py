@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Key, Stream
 from connectors.common.readers import json_document
 
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    identifier = record.get("identifier")
-    if isinstance(identifier, dict):
-        identifier = identifier.get("value")
-    return None if identifier in (None, "") else str(identifier)
-
-
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "jobs",
-            "job_postings",
-            "job_postings",
-            landing / "jobs",
-            ("*.json", "*.jsonld"),
-            json_document,
-            _id,
-            primary_key="identifier.value",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="jobs",
+        name="job_postings",
+        raw_table="job_postings",
+        folder=Path("jobs"),
+        patterns=("*.json", "*.jsonld"),
+        read=json_document,
+        write="merge",
+        holds_people=False,
+        # schema.org writes the identifier as a PropertyValue object or as plain text
+        key=Key(("identifier.value", "identifier")),
+    ),
+)

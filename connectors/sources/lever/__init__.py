@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Key, Stream
 from connectors.common.readers import json_document
 
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    value = record.get("id")
-    return None if value in (None, "") else str(value)
-
-
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "lever",
-            "lever_opportunities",
-            "lever_opportunities",
-            landing / "ats" / "lever",
-            ("*.json", "*.jsonl"),
-            json_document,
-            _id,
-            primary_key="id (opportunity id)",
-            json_key_path="$.id",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="lever",
+        name="lever_opportunities",
+        raw_table="lever_opportunities",
+        folder=Path("ats/lever"),
+        patterns=("*.json", "*.jsonl"),
+        read=json_document,
+        write="merge",
+        holds_people=True,
+        key=Key(("id",)),  # the opportunity (one candidacy); `contact` is Lever's id for the person
+        duckdb_json=True,
+    ),
+)

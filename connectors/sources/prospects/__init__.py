@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.common.landing import Item, Stream
+from connectors.common.landing import FILE_ROW, Fallback, Item, Key, SourceFile, Stream
 from connectors.common.readers import csv_rows
 
 NAME_COLUMNS = ("name", "氏名", "family_name", "姓")
@@ -16,25 +16,25 @@ def _read(path: Path) -> Iterator[Item]:
     return csv_rows(path, required_any=NAME_COLUMNS)
 
 
-def _key(record: dict, path: Path, position: int) -> str | None:
-    explicit = str(record.get("prospect_id") or "").strip()
-    if explicit:
-        return explicit
-    # no id column: the profile URL identifies a sourced person; else the row's place in its file
+def _profile_url_or_row(record: dict, file: SourceFile, position: int) -> str:
+    # no id column: the profile URL identifies a sourced person; else the row's place in its file's content
     url = str(record.get("profile_url") or "").strip().lower()
-    return "url-" + hashlib.sha1(url.encode()).hexdigest()[:16] if url else f"{path.name}#{position}"
+    return "url-" + hashlib.sha1(url.encode()).hexdigest()[:16] if url else FILE_ROW.derive(record, file, position)
 
 
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "prospects",
-            "prospects",
-            "prospects",
-            landing / "prospects",
-            ("*.csv", "*.tsv"),
-            _read,
-            _key,
-            primary_key="prospect_id, else a hash of profile_url, else file#row",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="prospects",
+        name="prospects",
+        raw_table="prospects",
+        folder=Path("prospects"),
+        patterns=("*.csv", "*.tsv"),
+        read=_read,
+        write="merge",
+        holds_people=True,
+        key=Key(
+            ("prospect_id",),
+            Fallback("url-<hash of the lower-cased profile_url>, else <file>@<content>#<row>", _profile_url_or_row),
+        ),
+    ),
+)

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Key, Stream
 from connectors.common.readers import json_document
 
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    value = record.get("sg_event_id")
-    return None if value in (None, "") else str(value)
-
-
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "sendgrid",
-            "sendgrid_events",
-            "sendgrid_events",
-            landing / "engagement" / "sendgrid",
-            ("*.json",),
-            json_document,
-            _id,
-            primary_key="sg_event_id",
-            json_key_path="$.sg_event_id",
-            write_mode="append",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="sendgrid",
+        name="sendgrid_events",
+        raw_table="sendgrid_events",
+        folder=Path("engagement/sendgrid"),
+        patterns=("*.json",),
+        read=json_document,
+        write="append",
+        holds_people=False,
+        # the event's id: SendGrid may deliver an event twice, staging keeps the first delivery
+        key=Key(("sg_event_id",)),
+        duckdb_json=True,
+    ),
+)

@@ -11,6 +11,11 @@ Signature (SendGrid's signed webhook): ECDSA P-256 with SHA-256 over the `X-Twil
 Timestamp` header value followed by the raw body; the `X-Twilio-Email-Event-Webhook-Signature` header is the
 base64 DER signature; the public key is the base64 SubjectPublicKeyInfo SendGrid shows in its settings.
 Without a public key configured the receiver refuses to start unless --insecure-no-signature is given.
+
+Replays: a signed post whose timestamp is more than SENDGRID_WEBHOOK_TOLERANCE_SECONDS (300) away from now
+is refused (403), and a signed post seen before within that window is answered 200 without being saved
+again. Each connection has a socket timeout (a client that stops sending is cut off), and a missing,
+negative or non-numeric Content-Length is answered 400.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from connectors.sources.sendgrid_replies.parse import NotInboundParse, reply_rec
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 MAX_BODY_BYTES = 32 * 2**20
+SOCKET_TIMEOUT_S = 15
+DEFAULT_TOLERANCE_S = 300
 
 
 def verify_signature(public_key_b64: str, payload: bytes, signature_b64: str, timestamp: str) -> bool:
@@ -60,28 +67,76 @@ def _save(folder: Path, prefix: str, body: bytes) -> None:
     partial.rename(folder / name)  # the loader never sees half a file
 
 
+class _RecentSignatures:
+    """Signatures of the signed posts saved within the tolerance window: a replay inside the window is
+    recognised (older ones are refused by their timestamp anyway)."""
+
+    def __init__(self, window_s: float):
+        self.window_s = window_s
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, signature: str, now: float) -> bool:
+        with self._lock:
+            self._seen = {s: t for s, t in self._seen.items() if now - t <= 2 * self.window_s}
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now
+            return True
+
+
+def _timestamp_problem(timestamp: str, now: float, tolerance_s: float) -> str | None:
+    try:
+        sent = float(timestamp)
+    except ValueError:
+        return "timestamp header is not a number"
+    if abs(now - sent) > tolerance_s:
+        return f"timestamp outside the {tolerance_s:g} s tolerance (a replay, or a clock far off)"
+    return None
+
+
 def make_server(
-    landing: Path, public_key: str | None, host: str = "127.0.0.1", port: int = 0, inbound_token: str | None = None
+    landing: Path,
+    public_key: str | None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    inbound_token: str | None = None,
+    tolerance_s: float | None = None,
+    clock=time.time,
 ) -> ThreadingHTTPServer:
     folder = landing / "engagement" / "sendgrid"
     folder.mkdir(parents=True, exist_ok=True)
     replies = landing / "engagement" / "replies"
+    if tolerance_s is None:
+        tolerance_s = float(os.environ.get("SENDGRID_WEBHOOK_TOLERANCE_SECONDS", DEFAULT_TOLERANCE_S))
+    recent = _RecentSignatures(tolerance_s)
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = SOCKET_TIMEOUT_S  # applied to each connection's socket by the base class
+
         def log_message(self, *args):  # request lines carry no personal data, but keep the console quiet
             pass
 
         def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            if length <= 0 or length > MAX_BODY_BYTES:
-                return self._answer(413 if length > MAX_BODY_BYTES else 400, "body missing or too large")
+            declared = (self.headers.get("Content-Length") or "").strip()
+            if not declared.isdigit() or int(declared) == 0:
+                return self._answer(400, "Content-Length missing or not a positive number")
+            length = int(declared)
+            if length > MAX_BODY_BYTES:
+                return self._answer(413, "body too large")
             body = self.rfile.read(length)
+            if len(body) != length:
+                return self._answer(400, "body shorter than its Content-Length")
             if self.path.startswith(INBOUND_PATH):
                 return self._inbound(self.path.removeprefix(INBOUND_PATH), body)
             if public_key is not None:
                 signature, timestamp = self.headers.get(SIGNATURE_HEADER), self.headers.get(TIMESTAMP_HEADER)
                 if not signature or not timestamp or not verify_signature(public_key, body, signature, timestamp):
                     return self._answer(403, "signature missing or invalid")
+                if problem := _timestamp_problem(timestamp, clock(), tolerance_s):
+                    return self._answer(403, problem)
+                if not recent.first_time(signature, clock()):
+                    return self._answer(200, "duplicate: already saved")
             try:
                 events = orjson.loads(body)
             except orjson.JSONDecodeError:

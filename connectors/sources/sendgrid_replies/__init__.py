@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.common.landing import Stream
+from connectors.common.landing import Key, Stream
 from connectors.common.readers import json_document
 
-
-def _id(record: dict, path: Path, position: int) -> str | None:
-    value = record.get("reply_id")
-    return None if value in (None, "") else str(value)
-
-
-def streams(landing: Path) -> list[Stream]:
-    return [
-        Stream(
-            "sendgrid",
-            "sendgrid_replies",
-            "sendgrid_replies",
-            landing / "engagement" / "replies",
-            ("*.json",),
-            json_document,
-            _id,
-            primary_key="reply_id",
-            json_key_path="$.reply_id",
-        )
-    ]
+STREAMS = (
+    Stream(
+        source="sendgrid",
+        name="sendgrid_replies",
+        raw_table="sendgrid_replies",
+        folder=Path("engagement/replies"),
+        patterns=("*.json",),
+        read=json_document,
+        write="merge",  # a post SendGrid repeats is the same reply
+        holds_people=False,
+        key=Key(("reply_id",)),
+        duckdb_json=True,
+    ),
+)

@@ -10,7 +10,10 @@ with keys as (
 -- every blocking key of every record, hashed: comparing and grouping numbers is faster than text
 block_keys as (
     {%- for rule, key in blocking_rules() %}
-    select node_id, {{ loop.index }} as rule_order, {{ hash_number(key) }} as block_key
+    select
+        node_id,
+        {{ loop.index }} as rule_order,
+        {{ hash_number(key) }} as block_key
     from keys
     where {{ key }} is not null
     {{ "union all" if not loop.last }}
@@ -18,13 +21,19 @@ block_keys as (
 ),
 
 usable_keys as (
-    select node_id, rule_order, block_key
+    select
+        node_id,
+        rule_order,
+        block_key
     from block_keys
     qualify count(*) over (partition by rule_order, block_key) between 2 and {{ max_block_size_of('rule_order') }}
 ),
 
 blocked as (
-    select l.node_id as node_id_l, r.node_id as node_id_r, l.rule_order
+    select
+        l.node_id as node_id_l,
+        r.node_id as node_id_r,
+        l.rule_order
     from usable_keys as l
     inner join usable_keys as r
         on r.rule_order = l.rule_order and r.block_key = l.block_key and r.node_id > l.node_id

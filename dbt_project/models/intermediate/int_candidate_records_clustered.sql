@@ -25,20 +25,33 @@ with records as (
 ),
 
 links as (
-    select node_id_l, node_id_r, match_weight
+    select
+        node_id_l,
+        node_id_r,
+        match_weight
     from {{ ref('int_candidate_matches') }}
     where decision in ('match', 'must_link')
 ),
 
 edges as (
-    select node_id_l as from_node, node_id_r as to_node, match_weight from links
+    select
+        node_id_l as from_node,
+        node_id_r as to_node,
+        match_weight
+    from links
     union all
-    select node_id_r as from_node, node_id_l as to_node, match_weight from links
+    select
+        node_id_r as from_node,
+        node_id_l as to_node,
+        match_weight
+    from links
 ),
 
 -- only linked records take part; every other record is a person of its own
 labels_0 as (
-    select from_node as node_id, least(from_node, min(to_node)) as label
+    select
+        from_node as node_id,
+        least(from_node, min(to_node)) as label
     from edges
     group by from_node
 ),
@@ -47,7 +60,9 @@ labels_0 as (
     (pointer jumping), so a chain of n records settles in about log2(n) rounds -#}
 {% for round in range(1, rounds + 1) %}
 labels_{{ round }}_spread as (
-    select edges.from_node as node_id, least(min(neighbour.label), min(own.label)) as label
+    select
+        edges.from_node as node_id,
+        least(min(neighbour.label), min(own.label)) as label
     from edges
     inner join labels_{{ round - 1 }} as neighbour on neighbour.node_id = edges.to_node
     inner join labels_{{ round - 1 }} as own on own.node_id = edges.from_node
@@ -55,14 +70,18 @@ labels_{{ round }}_spread as (
 ),
 
 labels_{{ round }} as (
-    select spread.node_id, least(spread.label, coalesce(jump.label, spread.label)) as label
+    select
+        spread.node_id,
+        least(spread.label, coalesce(jump.label, spread.label)) as label
     from labels_{{ round }}_spread as spread
     left join labels_{{ round }}_spread as jump on jump.node_id = spread.label
 ),
 {% endfor %}
 
 components as (
-    select records.*, coalesce(labels_{{ rounds }}.label, records.node_id) as component
+    select
+        records.*,
+        coalesce(labels_{{ rounds }}.label, records.node_id) as component
     from records
     left join labels_{{ rounds }} on labels_{{ rounds }}.node_id = records.node_id
 ),
@@ -77,7 +96,9 @@ mixed_components as (
 ),
 
 reviewed_apart as (
-    select a.node_id as node_id_a, b.node_id as node_id_b
+    select
+        a.node_id as node_id_a,
+        b.node_id as node_id_b
     from {{ ref('identity_decisions') }} as decisions
     inner join components as a on a.record_key = decisions.record_key_a
     inner join components as b on b.record_key = decisions.record_key_b and b.component = a.component
@@ -85,20 +106,31 @@ reviewed_apart as (
 ),
 
 clearly_different as (
-    select a.node_id as node_id_a, b.node_id as node_id_b
+    select
+        a.node_id as node_id_a,
+        b.node_id as node_id_b
     from components as a
     inner join mixed_components on mixed_components.component = a.component
     inner join components as b on b.component = a.component and b.node_id > a.node_id
     where a.birth_date <> b.birth_date
-      and {{ edit_distance('cast(a.birth_date as varchar)', 'cast(b.birth_date as varchar)') }} > 1
-      and coalesce({{ string_similarity('a.name_reading_key', 'b.name_reading_key') }}, 0) < 0.92
-      and not exists (select 1 from links where links.node_id_l = a.node_id and links.node_id_r = b.node_id)
+        and {{ edit_distance('cast(a.birth_date as varchar)', 'cast(b.birth_date as varchar)') }} > 1
+        and coalesce({{ string_similarity('a.name_reading_key', 'b.name_reading_key') }}, 0) < 0.92
+        and not exists (
+            select 1 from links
+            where links.node_id_l = a.node_id and links.node_id_r = b.node_id
+        )
 ),
 
 kept_apart as (
-    select node_id_a, node_id_b from reviewed_apart
+    select
+        node_id_a,
+        node_id_b
+    from reviewed_apart
     union
-    select node_id_a, node_id_b from clearly_different
+    select
+        node_id_a,
+        node_id_b
+    from clearly_different
 ),
 
 split_components as (
@@ -115,19 +147,23 @@ seeds as (
 ),
 
 seed_links as (
-    select edges.from_node, edges.to_node
+    select
+        edges.from_node,
+        edges.to_node
     from edges
     inner join seeds as from_seed on from_seed.node_id = edges.from_node
     inner join seeds as to_seed on to_seed.node_id = edges.to_node
     where not exists (
-        select 1 from kept_apart
-        where (kept_apart.node_id_a = edges.from_node and kept_apart.node_id_b = edges.to_node)
-           or (kept_apart.node_id_b = edges.from_node and kept_apart.node_id_a = edges.to_node)
-    )
+            select 1 from kept_apart
+            where (kept_apart.node_id_a = edges.from_node and kept_apart.node_id_b = edges.to_node)
+                or (kept_apart.node_id_b = edges.from_node and kept_apart.node_id_a = edges.to_node)
+        )
 ),
 
 seed_labels as (
-    select seeds.node_id, least(seeds.node_id, coalesce(min(seed_links.to_node), seeds.node_id)) as label
+    select
+        seeds.node_id,
+        least(seeds.node_id, coalesce(min(seed_links.to_node), seeds.node_id)) as label
     from seeds
     left join seed_links on seed_links.from_node = seeds.node_id
     group by seeds.node_id
@@ -141,7 +177,9 @@ split_edges as (
 ),
 
 split_0 as (
-    select components.node_id, seed_labels.label
+    select
+        components.node_id,
+        seed_labels.label
     from components
     inner join split_components on split_components.component = components.component
     left join seed_labels on seed_labels.node_id = components.node_id
@@ -149,14 +187,22 @@ split_0 as (
 
 {% for round in range(1, rounds + 1) %}
 split_{{ round }} as (
-    select node_id, label from split_{{ round - 1 }} where label is not null
+    select
+        node_id,
+        label
+    from split_{{ round - 1 }}
+    where label is not null
     union all
-    select node_id, label from (
+    select
+        node_id,
+        label
+    from (
         select
             unlabelled.node_id,
             neighbour.label,
             row_number() over (
-                partition by unlabelled.node_id order by neighbour.label is null, split_edges.match_weight desc, neighbour.label
+                partition by unlabelled.node_id
+                order by neighbour.label is null, split_edges.match_weight desc, neighbour.label asc
             ) as preference
         from split_{{ round - 1 }} as unlabelled
         left join split_edges on split_edges.from_node = unlabelled.node_id
@@ -187,7 +233,9 @@ anchors as (
 ),
 
 named as (
-    select people.*, anchors.anchor_record_key
+    select
+        people.*,
+        anchors.anchor_record_key
     from people
     inner join anchors on anchors.person_label = people.person_label
 )
@@ -197,7 +245,8 @@ select
     node_id,
     person_label as cluster_node_id,
     component as linked_component_node_id,
-    person_label <> component or component in (select component from split_components) as was_split_by_guard,
+    person_label <> component
+    or component in (select split_components.component from split_components) as was_split_by_guard,
     anchor_record_key,
     {{ hash_id('C', 'anchor_record_key') }} as candidate_id
 from named

@@ -4,12 +4,18 @@
     Takahashi elsewhere. No dictionary is downloaded; a name nobody has spelled out has no reading. -#}
 
 with spelled as (
-    select family_name as written_name, family_name_kana as written_kana, count(*) as records_seen
+    select
+        family_name as written_name,
+        family_name_kana as written_kana,
+        count(*) as records_seen
     from {{ ref('int_candidate_records_unioned') }}
     where family_name is not null and family_name_kana is not null
     group by family_name, family_name_kana
     union all
-    select given_name, given_name_kana, count(*)
+    select
+        given_name as written_name,
+        given_name_kana as written_kana,
+        count(*) as records_seen
     from {{ ref('int_candidate_records_unioned') }}
     where given_name is not null and given_name_kana is not null
     group by given_name, given_name_kana
@@ -32,7 +38,7 @@ ranked as (
     select
         *,
         sum(records_seen) over (partition by name_key) as records_with_kanji,
-        row_number() over (partition by name_key order by records_seen desc, reading) as reading_rank
+        row_number() over (partition by name_key order by records_seen desc, reading asc) as reading_rank
     from votes
 )
 

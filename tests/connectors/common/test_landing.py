@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from connectors.common.landing import land_stream
 from connectors.sources import RAW_TABLES, all_streams
+from crm.dbt_runner import run_dbt
 from crm.warehouse import connect, ensure_schema
 
 
@@ -164,8 +166,6 @@ def test_formula_in_a_name_is_quarantined_and_phones_are_not_formulas(landing_co
 
 
 def test_xlsx_and_a_header_mapping_file(landing_copy, tmp_path):
-    from datetime import date
-
     from openpyxl import Workbook
 
     folder = landing_copy / "agencies" / "excel_agency"
@@ -192,19 +192,43 @@ def test_xlsx_and_a_header_mapping_file(landing_copy, tmp_path):
     assert_reconciled(warehouse)
 
 
-def test_absurd_dates_are_quarantined_with_the_field(landing_copy, tmp_path):
-    folder = landing_copy / "agencies" / "date_agency"
-    folder.mkdir()
+def test_bad_dates_land_and_staging_records_each_as_a_field_issue(tmp_path):
+    """Landing does not judge dates (it used to quarantine the whole row): every row lands with its text
+    unchanged, staging nulls a date that is not a date or cannot be right, and int_field_issues_collected
+    names the record, the field and the rule, never the value."""
+    landing = tmp_path / "landing"
+    folder = landing / "agencies" / "date_agency"
+    folder.mkdir(parents=True)
     (folder / "list.csv").write_text(
         "管理番号,姓漢字,名漢字,生年月日,推薦日\r\nD1,山田,太郎,平成2年4月1日,2026/10/01\r\n"
         "D2,佐藤,花子,2099/01/01,2026/10/01\r\nD3,鈴木,一郎,1990/02/30,2026/10/01\r\nD4,高橋,二郎,H2.4.1,1800/01/01\r\n",
         encoding="utf-8",
     )
-    warehouse = tmp_path / "w.duckdb"
-    result = next(r for r in land_all(landing_copy, warehouse) if r.file.endswith("list.csv"))
-    assert (result.records_read, result.records_landed, result.records_quarantined) == (4, 1, 3)
-    reasons = [reason for _, reason in _reasons(warehouse, "list.csv")]
-    assert "row 3: field 生年月日 is outside 1920-01-01.." in reasons[0] and "2099" not in reasons[0]
-    assert "row 4: field 生年月日 is not a date" in reasons[1]
-    assert "row 5: field 推薦日 is outside 2000-01-01.." in reasons[2]
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = next(r for r in land_all(landing, warehouse) if r.file.endswith("list.csv"))
+    assert (result.records_read, result.records_landed, result.records_quarantined) == (4, 4, 0)
     assert_reconciled(warehouse)
+    run_dbt(
+        ["run", "--select", "+int_field_issues_collected", "stg_agencies__candidate_records"],
+        warehouse,
+        date(2026, 11, 25),
+    )
+    with connect(warehouse, read_only=True) as con:
+        raw = con.execute("""select source_record_id, record->>'生年月日', record->>'推薦日' from raw.agency_candidates
+                             order by 1""").fetchall()
+        staged = con.execute("""select source_record_id, referred_date from staging.stg_agencies__candidates
+                                order by 1""").fetchall()
+        birth_dates = con.execute("""select source_record_id, birth_date from staging.stg_agencies__candidate_records
+                                     order by 1""").fetchall()
+        issues = con.execute("""select * exclude (record_key) from intermediate.int_field_issues_collected
+                                order by record_position, field""").fetchall()
+    assert raw[1] == ("D2", "2099/01/01", "2026/10/01") and raw[3] == ("D4", "H2.4.1", "1800/01/01")
+    assert [d for _, d in staged] == [date(2026, 10, 1)] * 3 + [None]
+    assert [d for _, d in birth_dates] == [date(1990, 4, 1), None, None, date(1990, 4, 1)]
+    file = str(folder / "list.csv")
+    assert issues == [
+        ("agency_date_agency", file, 3, "D2", "birth_date", "implausible_date"),
+        ("agency_date_agency", file, 4, "D3", "birth_date", "unparseable_date"),
+        ("agency_date_agency", file, 5, "D4", "referred_date", "implausible_date"),
+    ]
+    assert not any(value in str(issues) for value in ("2099", "1990/02/30", "1800"))

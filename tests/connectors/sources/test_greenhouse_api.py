@@ -9,7 +9,7 @@ import pytest
 
 from connectors.common.http import Backoff
 from connectors.common.landing import land_stream
-from connectors.sources import RAW_TABLES, greenhouse
+from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.greenhouse.api import GreenhouseError, GreenhouseSettings, pull
 from crm.warehouse import connect, ensure_schema
 from tests.servers.harvest_server import API_KEY, HarvestServer, make_objects
@@ -34,7 +34,7 @@ def settings(server: HarvestServer, **overrides) -> GreenhouseSettings:
 def pull_and_land(warehouse: Path, landing: Path, config: GreenhouseSettings, sleeps: list | None = None):
     with connect(warehouse) as con:
         files = pull(con, landing, config, sleep=(sleeps.append if sleeps is not None else lambda s: None))
-        results = [r for s in greenhouse.streams(landing) for r in land_stream(con, s)]
+        results = [r for s in all_streams(landing, ["greenhouse"]) for r in land_stream(con, s)]
     return files, results
 
 
@@ -112,3 +112,23 @@ def test_a_server_that_keeps_failing_ends_with_a_clear_error(warehouse, tmp_path
 def test_a_missing_key_is_a_clear_error(warehouse, tmp_path):
     with pytest.raises(GreenhouseError, match="GREENHOUSE_API_KEY is not set"):
         pull_and_land(warehouse, tmp_path / "landing", GreenhouseSettings(api_key=None))
+
+
+def test_a_next_link_to_another_host_stops_the_pull_and_the_key_never_leaves_the_configured_host(warehouse, tmp_path):
+    with HarvestServer(make_objects(100, START)) as other, HarvestServer(make_objects(100, START)) as server:
+        server.next_base = other.url.replace("127.0.0.1", "localhost")  # a Link header pointing elsewhere
+        with pytest.raises(GreenhouseError, match="another host") as raised:
+            pull_and_land(warehouse, tmp_path / "landing", settings(server))
+        assert other.requests == [] and other.authorizations == []
+        assert all(auth for auth in server.authorizations)  # the configured host did get the key
+    assert "localhost" in str(raised.value) and API_KEY not in str(raised.value)
+    with connect(warehouse, read_only=True) as con:
+        assert con.execute("select count(*) from audit.cursors").fetchone()[0] == 0
+
+
+def test_a_next_link_back_to_a_page_already_fetched_stops_the_pull(warehouse, tmp_path):
+    with HarvestServer(make_objects(200, START)) as server:
+        server.next_page_override = (3, 2)  # page 3 says its next page is page 2 again
+        with pytest.raises(GreenhouseError, match="already fetched"):
+            pull_and_land(warehouse, tmp_path / "landing", settings(server))
+        assert len([p for p, _ in server.requests if p == "/v1/candidates"]) == 3

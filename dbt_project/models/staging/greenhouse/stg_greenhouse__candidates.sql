@@ -10,6 +10,8 @@ renamed as (
         source_record_id,
         load_id,
         loaded_at,
+        file,
+        record_position,
 
         -- names
         {{ blank_to_null(json_str('record', '$.last_name')) }} as family_name,
@@ -35,7 +37,9 @@ renamed as (
         {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in_at.value'), 'date') }} as marketing_opt_in_date,
         {{ try_cast_as(json_str('record', '$.keyed_custom_fields.career_relay_consent.value'), 'boolean') }} as has_relay_consent,
 
-        -- timestamps
+        -- timestamps; one that is not is emptied and recorded (stg_greenhouse__field_issues)
+        {{ blank_to_null(json_str('record', '$.created_at')) }} as created_at_raw,
+        {{ blank_to_null(json_str('record', '$.updated_at')) }} as updated_at_raw,
         {{ iso_to_utc_timestamp(json_str('record', '$.created_at')) }} as created_at,
         {{ iso_to_utc_timestamp(json_str('record', '$.updated_at')) }} as updated_at
     from latest

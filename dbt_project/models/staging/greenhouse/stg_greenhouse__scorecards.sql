@@ -12,6 +12,8 @@ renamed as (
         {{ json_str('record', '$.candidate_id') }} as greenhouse_candidate_id,
         {{ json_str('record', '$.application_id') }} as application_id,
         coalesce({{ json_str('record', '$.interview_step.name') }}, {{ json_str('record', '$.interview') }}) as interview,
+        {{ blank_to_null(json_str('record', '$.interviewed_at')) }} as interviewed_at_raw,
+        {{ blank_to_null(json_str('record', '$.submitted_at')) }} as submitted_at_raw,
         {{ iso_to_utc_timestamp(json_str('record', '$.interviewed_at')) }} as interviewed_at,
         {{ iso_to_utc_timestamp(json_str('record', '$.submitted_at')) }} as submitted_at,
         lower({{ json_str('record', '$.overall_recommendation') }}) as overall_recommendation,
@@ -20,7 +22,9 @@ renamed as (
         {{ json_string_list('record', '$.ratings.no') }} as rated_no,
         {{ json_string_list('record', '$.ratings.definitely_not') }} as rated_definitely_not,
         load_id,
-        loaded_at
+        loaded_at,
+        file,
+        record_position
     from latest
 )
 
@@ -29,7 +33,9 @@ select
     greenhouse_candidate_id,
     application_id,
     interview,
+    interviewed_at_raw,
     interviewed_at,
+    submitted_at_raw,
     submitted_at,
     overall_recommendation,
     -- Greenhouse's five-point verdict as a number; no_decision (and anything unknown) is no verdict
@@ -43,5 +49,7 @@ select
     nullif(concat_ws(', ', rated_strong_yes, rated_yes), '') as strengths,
     nullif(concat_ws(', ', rated_definitely_not, rated_no), '') as concerns,
     load_id,
-    loaded_at
+    loaded_at,
+    file,
+    record_position
 from renamed

@@ -8,6 +8,8 @@ renamed as (
         source_record_id,
         load_id,
         loaded_at,
+        file,
+        record_position,
         {{ blank_to_null(json_str('record', '$.applicant.fullName')) }} as full_name,
         {{ blank_to_null(json_str('record', '$.applicant.resume.json.lastName')) }} as family_name_hint,
         {{ blank_to_null(json_str('record', '$.applicant.resume.json.firstName')) }} as given_name_hint,
@@ -22,6 +24,8 @@ renamed as (
         {{ blank_to_null(json_str('record', '$.job.jobMeta')) }} as job_id,
         {{ blank_to_null(json_str('record', '$.job.jobTitle')) }} as job_title,
         {{ blank_to_null(json_str('record', '$.questionsAndAnswers[0].answer')) }} as marketing_answer,
+        -- epoch milliseconds; a value that is not one is emptied and recorded (stg_indeed__field_issues)
+        {{ blank_to_null(json_str('record', '$.appliedOnMillis')) }} as applied_on_millis_raw,
         {{ epoch_ms_to_timestamp(json_str('record', '$.appliedOnMillis')) }} as applied_at
     from latest
 )

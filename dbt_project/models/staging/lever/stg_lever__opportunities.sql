@@ -8,6 +8,8 @@ renamed as (
         source_record_id,
         load_id,
         loaded_at,
+        file,
+        record_position,
         {{ blank_to_null(json_str('record', '$.name')) }} as full_name,
         {{ json_str('record', '$.contact') }} as lever_contact_id,
         {{ blank_to_null(json_str('record', '$.emails[0]')) }} as email_raw,
@@ -16,6 +18,11 @@ renamed as (
         {{ blank_to_null(json_str('record', '$.headline')) }} as headline,
         {{ json_str('record', '$.tags') }} as tags_json,
         {{ json_str('record', '$.origin') }} as origin,
+        -- times are epoch milliseconds; one that is not is emptied and recorded (stg_lever__field_issues)
+        {{ blank_to_null(json_str('record', '$.createdAt')) }} as created_at_raw,
+        {{ blank_to_null(json_str('record', '$.updatedAt')) }} as updated_at_raw,
+        {{ blank_to_null("coalesce(" ~ json_str('record', '$.archived.archivedAt') ~ ", "
+                         ~ json_str('record', '$.archivedAt') ~ ")") }} as archived_at_raw,
         {{ epoch_ms_to_timestamp(json_str('record', '$.createdAt')) }} as created_at,
         {{ epoch_ms_to_timestamp(json_str('record', '$.updatedAt')) }} as updated_at,
         {{ epoch_ms_to_timestamp("coalesce(" ~ json_str('record', '$.archived.archivedAt') ~ ", "

@@ -19,8 +19,12 @@ select
     {{ json_str('record', '$.type') }} as bounce_type,
     {{ json_str('record', '$.url') }} as url,
     coalesce({{ try_cast_as(json_str('record', '$.sg_machine_open'), 'boolean') }}, false) as is_machine_open,
+    -- epoch seconds; a value that is not one is emptied and recorded (stg_sendgrid__field_issues)
+    {{ blank_to_null(json_str('record', '$.timestamp')) }} as timestamp_raw,
     {{ epoch_s_to_timestamp(json_str('record', '$.timestamp')) }} as occurred_at,
     load_id,
-    loaded_at
+    loaded_at,
+    file,
+    record_position
 from first_delivery
 where delivery_rank = 1

@@ -12,6 +12,8 @@ fields as (
     select
         source_record_id as reply_id,
         {{ normalize_email(json_str('record', '$.from_email')) }} as email,
+        {{ blank_to_null(json_str('record', '$.received_at')) }} as received_at_raw,
+        {{ blank_to_null(json_str('record', '$.sent_at')) }} as sent_at_raw,
         {{ iso_to_utc_timestamp(json_str('record', '$.received_at')) }} as received_at,
         {{ iso_to_utc_timestamp(json_str('record', '$.sent_at')) }} as sent_at,
         lower(coalesce({{ json_str('record', '$.subject') }}, '')) as subject_lower,
@@ -20,7 +22,9 @@ fields as (
         {{ json_str('record', '$.x_autoreply') }} as x_autoreply,
         {{ json_str('record', '$.in_reply_to') }} as in_reply_to,
         load_id,
-        loaded_at
+        loaded_at,
+        file,
+        record_position
     from latest
 )
 
@@ -39,6 +43,12 @@ select
         or subject_lower like '%autoreply%' or subject_lower like '%auto-reply%'
         or subject_lower like '%不在%' or subject_lower like '%自動返信%' or subject_lower like '%自動応答%'
     ) as is_auto_reply,
+    received_at_raw,
+    received_at,
+    sent_at_raw,
+    sent_at,
     load_id,
-    loaded_at
+    loaded_at,
+    file,
+    record_position
 from fields

@@ -1,0 +1,6 @@
+{#- Fails for every row whose value is below `min_value` or above `max_value`, showing the value. -#}
+{% test values_between(model, column_name, min_value, max_value) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+{% endtest %}
