@@ -1,5 +1,6 @@
 {#- The pairs that matched, need review, or carry a reviewed decision, with their evidence and decision
-    (rule_version 'fs-v2': weights learned by expectation–maximisation, per context). Pairs that scored 'no_match' are left out; int_candidate_pairs has them.
+    (rule_version 'fs-v2': weights learned by expectation–maximisation, per context). Pairs that scored
+    'no_match' are left out; int_candidate_pairs has them.
 
     match_weight = prior + the weight of each field's agreement level (int_match_weights);
     match_probability = 1 / (1 + 2^-match_weight).
@@ -42,9 +43,9 @@ decided_compared as (
     inner join keys as l on l.node_id = decisions.node_id_l
     inner join keys as r on r.node_id = decisions.node_id_r
     where not exists (
-        select 1 from blocked_pairs
-        where blocked_pairs.node_id_l = decisions.node_id_l and blocked_pairs.node_id_r = decisions.node_id_r
-    )
+            select 1 from blocked_pairs
+            where blocked_pairs.node_id_l = decisions.node_id_l and blocked_pairs.node_id_r = decisions.node_id_r
+        )
 ),
 
 decided_pairs as (
@@ -61,20 +62,33 @@ pairs as (
 ),
 
 weights as (
-    select pair_context, field, level, m_probability, u_pairs, match_weight from {{ ref('int_match_weights') }}
+    select
+        pair_context,
+        field,
+        level,
+        m_probability,
+        u_pairs,
+        match_weight
+    from {{ ref('int_match_weights') }}
 ),
 
 -- among random pairs with the same job and skills, the share that also have about the same experience
 years_share as (
     select
         max(case when level = 'same_job_years_and_skills' then u_pairs end) * 1.0
-            / nullif(sum(case when level in ('same_job_years_and_skills', 'same_job_and_skills') then u_pairs end), 0)
+        / nullif(sum(case when level in ('same_job_years_and_skills', 'same_job_and_skills') then u_pairs end), 0)
             as share
     from weights
     where field = 'career' and pair_context = 'general'
 ),
 
-{#- Term-frequency adjustment: when two strangers' records agree on a name or a skill set, the evidence
+-- one row: the share above, 1 when there are no random pairs to learn it from
+years as (
+    select coalesce(max(share), 1) as share
+    from years_share
+),
+
+{# Term-frequency adjustment: when two strangers' records agree on a name or a skill set, the evidence
     depends on how common that value is. The weight becomes log2(m / frequency of the value) instead of
     the level's average log2(m / u), floored at one record in all. Not for pairs that share a contact:
     there the u-values already say how often family members agree. -#}
@@ -85,16 +99,17 @@ adjusted as (
         {%- if field == 'name' %}
         case
             when pairs.pair_context = 'general' and pairs.name_level in ('exact', 'same_reading')
-            then ln(name_w.m_probability / greatest(pairs.name_frequency, 1.0 / {{ records }})) / ln(2)
+                then ln(name_w.m_probability / greatest(pairs.name_frequency, 1.0 / {{ records }})) / ln(2)
             else coalesce(name_w.match_weight, 0)
         end as name_weight,
         {%- elif field == 'career' %}
         case
             when pairs.pair_context = 'general' and pairs.career_level = 'same_job_years_and_skills'
-            then ln(career_w.m_probability
-                    / greatest(pairs.skills_frequency * coalesce((select share from years_share), 1), 1.0 / {{ records }})) / ln(2)
+                then
+                    ln(career_w.m_probability / greatest(pairs.skills_frequency * years.share, 1.0 / {{ records }}))
+                    / ln(2)
             when pairs.pair_context = 'general' and pairs.career_level = 'same_job_and_skills'
-            then ln(career_w.m_probability / greatest(pairs.skills_frequency, 1.0 / {{ records }})) / ln(2)
+                then ln(career_w.m_probability / greatest(pairs.skills_frequency, 1.0 / {{ records }})) / ln(2)
             else coalesce(career_w.match_weight, 0)
         end as career_weight,
         {%- else %}
@@ -103,19 +118,23 @@ adjusted as (
         {%- endfor %}
         prior_w.match_weight as prior_weight
     from pairs
+    cross join years
     left join weights as prior_w on prior_w.pair_context = pairs.pair_context and prior_w.field = 'prior'
     {%- for field in fields %}
     left join weights as {{ field }}_w
         on {{ field }}_w.pair_context = pairs.pair_context
-       and {{ field }}_w.field = '{{ field }}'
-       and {{ field }}_w.level = pairs.{{ field }}_level
+            and {{ field }}_w.field = '{{ field }}'
+            and {{ field }}_w.level = pairs.{{ field }}_level
     {%- endfor %}
 ),
 
 scored as (
     select
         adjusted.*,
-        prior_weight {%- for field in fields %} + {{ field }}_weight{% endfor %} as match_weight
+        adjusted.prior_weight
+        {%- for field in fields %}
+        + adjusted.{{ field }}_weight
+        {%- endfor %} as match_weight
     from adjusted
 ),
 
@@ -134,7 +153,7 @@ decided as (
     from scored
     left join decisions
         on decisions.node_id_l = scored.node_id_l
-       and decisions.node_id_r = scored.node_id_r
+            and decisions.node_id_r = scored.node_id_r
 )
 
 -- pairs scored 'no_match' are left out: int_candidate_pairs keeps every compared pair's levels

@@ -1,7 +1,8 @@
 {#- Candidate pairs: two records are compared only when a blocking rule (macros/identity.sql) puts them
     in the same block. Each pair appears once, with the first rule (in the order of blocking_rules())
     that found it, the agreement level of every compared field, and its context: 'shares_contact' when the
-    two share an email, a phone or a street address with its postal code (as family members can), else 'general'. -#}
+    two share an email, a phone or a street address with its postal code (as family members can), else
+    'general'. -#}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}

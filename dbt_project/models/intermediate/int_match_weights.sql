@@ -1,6 +1,7 @@
 {#- What each level of agreement is worth: the last iteration of the estimates in int_match_weight_iterations
     (expectation–maximisation over the compared pairs; u for strangers from random pairs; no labels), per
-    context ('general' pairs, and 'shares_contact' pairs that share an email, a phone or a street address with its postal code).
+    context ('general' pairs, and 'shares_contact' pairs that share an email, a phone or a street address with
+    its postal code).
 
     weight = log2(m / u): positive when that agreement is evidence for one person, negative when it is
     evidence against; 'missing' weighs 0. The 'prior' row of each context is the share of its pairs that
@@ -12,11 +13,15 @@ with iterations as (
 ),
 
 last_iteration as (
-    select * from iterations where iteration = {{ last }}
+    select * from iterations
+    where iteration = {{ last }}
 ),
 
 random_pairs as (
-    select field, level, max(random_u_pairs) as u_pairs
+    select
+        field,
+        level,
+        max(random_u_pairs) as u_pairs
     from iterations
     where iteration = 0
     group by field, level
