@@ -30,6 +30,8 @@
 {%- set sample = var('match_weight_sample_records') | int %}
 {%- set pseudo = var('match_weight_pseudo_pairs') | float %}
 {%- set family_pseudo = var('match_weight_shared_contact_pseudo_pairs') | float %}
+{%- set level_columns = [] %}
+{%- for field in fields %}{% do level_columns.append(field ~ '_level') %}{% endfor %}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}
@@ -106,9 +108,7 @@ patterns as (
         row_number() over (
             order by
                 pair_context,
-                {%- for field in fields %}
-                {{ field }}_level{{ "," if not loop.last }}
-                {%- endfor %}
+                {{ level_columns | join(",\n                ") }}
         ) as pattern_id,
         pair_context,
         {%- for field in fields %}
@@ -118,9 +118,7 @@ patterns as (
     from pairs
     group by
         pair_context,
-        {%- for field in fields %}
-        {{ field }}_level{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ level_columns | join(",\n        ") }}
 ),
 
 pattern_levels as (
