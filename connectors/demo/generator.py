@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import catalog, noise
-from .people import YEAR_START, Person, make_person, new_email, new_phone
+from .people import YEAR_START, Person, household, household_size, make_person, new_email, new_phone
 from .writers import CsvFile, JsonArray, JsonArrayPages, JsonLines, KeyedFiles
 
 GREENHOUSE_PAGE_SIZE = 5000
@@ -37,6 +37,36 @@ class Opening:
     min_years: int
     posted: date
     valid_through: date
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How much of the real world's mess the demo shows. All off by default (`make run`'s demo is the same
+    bytes as before for a seed); the identity benchmarks switch them all on (`--realistic`).
+
+    - withheld_contacts: agencies send anonymised profiles before a referral is accepted: one agency
+      (nihon_jinzai) never sends an email or phone, the others withhold them on 10% of their records.
+    - households: 8% of applicants have family members who apply too, sharing their family name, home
+      address and mostly their phone (spouses, siblings, twins with one birth date, parents and children).
+    - drift: a person's records disagree between sources beyond spelling: the birth date mistyped (day and
+      month swapped, one digit, a year off), the years of experience and the skills as of another time, the
+      street address written in another form (1-2-3 / 1丁目2番3号 / full-width digits).
+    """
+
+    withheld_contacts: bool = False
+    households: bool = False
+    drift: bool = False
+
+    @classmethod
+    def realistic(cls) -> DemoOptions:
+        return cls(withheld_contacts=True, households=True, drift=True)
+
+    @property
+    def any(self) -> bool:
+        return self.withheld_contacts or self.households or self.drift
+
+
+WITHHOLDING_AGENCY = "nihon_jinzai"
 
 
 @dataclass
@@ -101,8 +131,20 @@ def make_openings(rng: random.Random) -> list[Opening]:
 class DemoWriter:
     """Owns every output file and turns one person's journey into source records."""
 
-    def __init__(self, out: Path, rng: random.Random, openings: list[Opening], side_rng: random.Random | None = None):
+    def __init__(
+        self,
+        out: Path,
+        rng: random.Random,
+        openings: list[Opening],
+        side_rng: random.Random | None = None,
+        options: DemoOptions | None = None,
+        option_rng: random.Random | None = None,
+    ):
         self.out, self.rng, self.openings = out, rng, openings
+        # the options draw from a generator of their own: with every option off, the main generator makes
+        # exactly the draws it always made, so the same seed gives the same bytes as before the options
+        self.options = options or DemoOptions()
+        self.option_rng = option_rng or random.Random(1)
         # draws for records added later (scorecards) come from their own generator, so adding them did not
         # change any record the main generator had already been writing for a given seed
         self.side_rng = side_rng or random.Random(0)
@@ -245,12 +287,38 @@ class DemoWriter:
             email = None
         if rng.random() < (0.1 if duplicate else 0.05):
             phone = None
+        if duplicate and self.options.drift:
+            person = self._drifted(person)
         if channel == "greenhouse":
             self._greenhouse(person, day, email, phone, duplicate)
         elif channel == "indeed":
             self._indeed(person, day, email, phone, duplicate)
         else:
             self._agency(person, day, email, phone, duplicate)
+
+    def _drifted(self, person: Person) -> Person:
+        """The person as another source has them: birth date mistyped, experience and skills as of another
+        time, the street written in another form (the `drift` option)."""
+        rng = self.option_rng
+        changes: dict = {}
+        roll = rng.random()
+        if roll < 0.03:
+            changes["birth"] = noise.birth_date_typo(person.birth, rng)
+        if rng.random() < 0.3:
+            changes["years"] = max(0, person.years + rng.choice((-2, -1, 1, 1, 2, 3)))
+        if rng.random() < 0.3:
+            family_skills = catalog.JOB_FAMILIES[person.job_family][1]
+            skills = list(person.skills)
+            if len(skills) > 1 and rng.random() < 0.5:
+                skills.pop(rng.randrange(len(skills)))
+            else:
+                extra = [s for s in family_skills if s not in skills]
+                if extra:
+                    skills.append(rng.choice(extra))
+            changes["skills"] = skills
+        if rng.random() < 0.35:
+            changes["street"] = noise.street_form(person.street, rng)
+        return replace(person, **changes) if changes else person
 
     # ---- name noise ---------------------------------------------------------------------------
 
@@ -545,6 +613,8 @@ class DemoWriter:
         record_id = f"{agency[:2].upper()}-{self.next_agency_row[agency]:07d}"
         family, given, family_kana, given_kana = self._names(person, duplicate)
         birth = "" if rng.random() < 0.1 else _agency_date(person.birth, rng.choice(date_styles))
+        if self.options.withheld_contacts and (agency == WITHHOLDING_AGENCY or self.option_rng.random() < 0.1):
+            email = phone = None  # an anonymised profile: contacts come once the referral is accepted
         if style == "ja":
             gender = {"female": "女性", "male": "男性"}[person.gender]
             yes_no = ("同意", "不同意")
@@ -715,15 +785,27 @@ def _wareki(day: date) -> str:
     return day.isoformat()
 
 
-def generate(people: int, seed: int, out: Path) -> Counts:
+def generate(people: int, seed: int, out: Path, options: DemoOptions | None = None) -> Counts:
+    options = options or DemoOptions()
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    option_rng = random.Random(f"options-{seed}")
     openings = make_openings(rng)
-    writer = DemoWriter(out, rng, openings, side_rng=random.Random(f"side-{seed}"))
+    writer = DemoWriter(
+        out, rng, openings, side_rng=random.Random(f"side-{seed}"), options=options, option_rng=option_rng
+    )
     try:
         writer.write_jobs()
-        for index in range(1, people + 1):
-            writer.write_person(make_person(index, rng))
+        index = 1
+        while index <= people:
+            person = make_person(index, rng)
+            writer.write_person(person)
+            if options.households:
+                size = min(household_size(option_rng), people - index)
+                for member in household(person, index + 1, size, option_rng):
+                    writer.write_person(member)
+                index += size
+            index += 1
     finally:
         writer.close()
     return writer.counts

@@ -6,6 +6,7 @@ Each function is total: any string in, a string out (or None for a dropped value
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 
 _FULLWIDTH_OFFSET = 0xFEE0  # '!'(0x21) .. '~'(0x7E)  <->  U+FF01 .. U+FF5E
 
@@ -92,3 +93,43 @@ def format_phone(national: str, style: int) -> str:
     if style == 4:
         return f"({a}){b}-{c}"
     return f"+81-{a[1:]}-{b}-{c}"
+
+
+def birth_date_typo(day: date, rng: random.Random) -> date:
+    """A birth date as someone mistyped it, still a real date: day and month swapped, one digit changed, or the
+    year off by one. Falls back to the year off by one when a swap or digit change gives no valid date."""
+    kind = rng.randrange(3)
+    if kind == 0 and day.day <= 12 and day.day != day.month:
+        return day.replace(month=day.day, day=day.month)
+    if kind == 1:
+        text = day.strftime("%Y%m%d")
+        position = rng.choice((3, 5, 7))  # the last digit of the year, the month or the day
+        typed = text[:position] + str((int(text[position]) + rng.randint(1, 9)) % 10) + text[position + 1 :]
+        try:
+            return date(int(typed[:4]), int(typed[4:6]), int(typed[6:]))
+        except ValueError:
+            pass
+    try:
+        return day.replace(year=day.year + rng.choice((-1, 1)))
+    except ValueError:  # 29 February
+        return day - timedelta(days=1)
+
+
+_FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def street_form(street: str, rng: random.Random) -> str:
+    """A Japanese block address ('1-2-3') in another of the ways it is written: 1丁目2番3号, 1丁目2-3,
+    full-width digits, or with a building and room after it."""
+    parts = street.split("-")
+    if len(parts) != 3:
+        return street
+    a, b, c = parts
+    kind = rng.randrange(4)
+    if kind == 0:
+        return f"{a}丁目{b}番{c}号"
+    if kind == 1:
+        return f"{a}丁目{b}-{c}"
+    if kind == 2:
+        return street.translate(_FULLWIDTH_DIGITS).replace("-", "－")
+    return f"{a}丁目{b}番地{c}"

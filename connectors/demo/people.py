@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from faker.providers.person import en_US, ja_JP
@@ -145,3 +145,73 @@ def new_email(person: Person, rng: random.Random) -> str:
 
 def new_phone(rng: random.Random) -> str:
     return rng.choice(("090", "080", "070")) + f"{rng.randrange(10**8):08d}"
+
+
+# ---- households (the `households` demo option) ---------------------------------------------------------
+
+HOUSEHOLD_SHARE = 0.08  # share of people who live with family members that also apply
+HOUSEHOLD_RELATIONS = (("spouse", 0.3), ("sibling", 0.35), ("twin", 0.1), ("parent_child", 0.25))
+
+
+def household(head: Person, first_index: int, size: int, rng: random.Random) -> list[Person]:
+    """Family members of head who also apply: the same family name, home address and, mostly, phone
+    (the family's number), each with their own given name and birth date (a twin: the same birth date).
+    They are different people: the truth gives each their own person id."""
+    members = []
+    relations = [r for r, _ in HOUSEHOLD_RELATIONS]
+    cum = _cumulative(w for _, w in HOUSEHOLD_RELATIONS)
+    taken = {head.given}
+    for offset in range(size):
+        index = first_index + offset
+        member = make_person(index, rng)
+        relation = rng.choices(relations, cum_weights=cum)[0]
+        head_age = 2025 - head.birth.year
+        if relation == "twin":
+            birth = head.birth
+        elif relation == "parent_child" and head_age >= 46:
+            birth = head.birth.replace(year=head.birth.year + rng.randint(22, head_age - 22), day=1)
+            birth += timedelta(days=rng.randrange(28))
+        elif relation == "spouse":
+            birth = member.birth
+        else:  # a sibling, or a parent too young for an applicant child: a sibling
+            birth = head.birth.replace(year=head.birth.year + rng.choice((-6, -4, -3, -2, -1, 1, 2, 3, 5)), day=1)
+            birth += timedelta(days=rng.randrange(28))
+        if member.english != head.english:
+            member = replace(member, english=head.english, **_given_name(replace(member, english=head.english), rng))
+        # a given name of its own, never a household member's
+        for _ in range(20):
+            if member.given not in taken:
+                break
+            member = replace(member, **_given_name(member, rng))
+        taken.add(member.given)
+        member = replace(
+            member,
+            family=head.family,
+            family_kana=head.family_kana,
+            family_roman=head.family_roman,
+            birth=birth,
+            prefecture=head.prefecture,
+            locality=head.locality,
+            postal=head.postal,
+            street=head.street,
+            phone=head.phone if rng.random() < 0.7 else member.phone,
+            email=head.email if rng.random() < 0.05 else _email(index, member.given_roman, head.family_roman, rng),
+        )
+        members.append(member)
+    return members
+
+
+def _given_name(person: Person, rng: random.Random) -> dict:
+    if person.english:
+        names, cum = _EN_FIRST[person.gender]
+        given = rng.choices(names, cum_weights=cum)[0]
+        return {"given": given, "given_kana": None, "given_roman": given}
+    given, given_kana, given_roman = rng.choice(_JA_FIRST[person.gender])
+    return {"given": given, "given_kana": given_kana, "given_roman": given_roman}
+
+
+def household_size(rng: random.Random) -> int:
+    """How many family members of one applicant also apply (0 for most people)."""
+    if rng.random() >= HOUSEHOLD_SHARE:
+        return 0
+    return rng.choices((1, 2, 3), weights=(6, 3, 1))[0]

@@ -1,7 +1,8 @@
 {#- How big the blocks of each blocking rule are, so nobody has to guess whether common surnames such as
     佐藤 or 鈴木 blow up the number of comparisons: keys, records, the largest block, the pairs a rule
-    generates, and the keys skipped because more than var('blocking_max_block_size') records share them. -#}
-{%- set max_block = var('blocking_max_block_size') | int %}
+    generates, and the keys skipped because more records share them than the rule compares
+    (var('blocking_max_block_size'), smaller for the broad rules: macros/identity.sql). -#}
+{%- set max_block = max_block_size_of('rule_order') %}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}

@@ -22,6 +22,7 @@ readings as (
 read as (
     select
         records.*,
+        {{ address_text('records.address_raw') }} as address_text,
         family.name_key as family_key,
         given.name_key as given_key,
         family.name_script,
@@ -34,6 +35,58 @@ read as (
     left join forms as {{ part }}_kana on {{ part }}_kana.written_name = records.{{ part }}_name_kana
     left join readings as {{ part }}_reading on {{ part }}_reading.name_key = {{ part }}.name_key
     {% endfor -%}
+),
+
+-- a kanji name written without a space (佐藤結衣, as job boards send it): split after the longest known
+-- name (1 to 3 characters) when the rest is a known name too, so both parts get their readings
+unspaced_splits as (
+    {%- for length in [1, 2, 3] %}
+    select
+        read.record_key,
+        {{ length }} as split_at,
+        family.name_key as family_part,
+        given.name_key as given_part,
+        family.reading_romaji as family_part_reading,
+        given.reading_romaji as given_part_reading
+    from read
+    inner join readings as family on family.name_key = left(read.family_key, {{ length }})
+    inner join readings as given on given.name_key = substr(read.family_key, {{ length + 1 }})
+    where read.given_key is null and read.family_reading is null and read.name_script = 'kanji'
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+unspaced as (
+    select *
+    from unspaced_splits
+    qualify row_number() over (partition by record_key order by split_at desc) = 1
+),
+
+split as (
+    select
+        read.record_key,
+        read.node_id,
+        read.source,
+        read.source_trust_rank,
+        read.record_date,
+        coalesce(unspaced.family_part, read.family_key) as family_key,
+        coalesce(unspaced.given_part, read.given_key) as given_key,
+        read.name_script,
+        coalesce(read.family_reading, unspaced.family_part_reading) as family_reading,
+        coalesce(read.given_reading, unspaced.given_part_reading) as given_reading,
+        read.email,
+        read.phone,
+        read.phone2,
+        read.birth_date,
+        read.prefecture,
+        read.postal_code,
+        read.address_raw,
+        read.address_text,
+        read.desired_job_type,
+        read.years_experience,
+        read.skills
+    from read
+    left join unspaced on unspaced.record_key = read.record_key
 ),
 
 keyed as (
@@ -70,20 +123,26 @@ keyed as (
         birth_date,
         prefecture,
         postal_code,
-        -- city or ward: 東京都渋谷区… → 渋谷区, 〒530-0001 大阪府大阪市北区… → 大阪市
-        {{ regex_group(
-            regex_replace_all("coalesce(prefecture, '') || coalesce(address_raw, '')",
-                '〒?[0-9]{3}-?[0-9]{4}|北海道|東京都|大阪府|京都府|[^ 0-9〒-]{2,3}県|[[:space:]]', ''),
-            '^([^0-9]+?[市区町村])', 1) }} as locality,
+        -- city or ward: 東京都渋谷区… → 渋谷区, 〒530-0001 大阪府大阪市北区… → 大阪市; a Latin address’s last part
+        coalesce(
+            {{ regex_group(
+                regex_replace_all("coalesce(prefecture, '') || coalesce(address_raw, '')",
+                    '〒?[0-9]{3}-?[0-9]{4}|北海道|東京都|大阪府|京都府|[^ 0-9〒-]{2,3}県|[[:space:]]', ''),
+                '^([^0-9]+?[市区町村])', 1) }},
+            {{ latin_locality('address_text') }}
+        ) as locality,
+        -- the street address: 1丁目2番3号 and １－２－３ read alike (macros/addresses.sql)
+        {{ street_number('address_text') }} as street_number,
+        {{ street_name('address_text') }} as street_name,
+        {{ building('address_text') }} as building,
         nullif(lower(trim({{ nfkc('desired_job_type') }})), '') as job_type_key,
         years_experience,
         {{ item_set_key(nfkc('skills'), '[[:space:]]*[,、/][[:space:]]*') }} as skills_key
-    from read
+    from split
 ),
 
 counted as (
-    select count(*) as records
-    from keyed
+    select count(*) as records from keyed
 )
 
 select

@@ -1,5 +1,6 @@
 {#- The pairs that matched, need review, or carry a reviewed decision, with their evidence and decision
-    (rule_version 'fs-v1'). Pairs that scored 'no_match' are left out; int_candidate_pairs has them.
+    (rule_version 'fs-v2': weights learned by expectation–maximisation, per context). Pairs that scored
+    'no_match' are left out; int_candidate_pairs has them.
 
     match_weight = prior + the weight of each field’s agreement level (int_match_weights);
     match_probability = 1 / (1 + 2^-match_weight).
@@ -32,7 +33,7 @@ blocked_pairs as (
 ),
 
 -- a reviewed pair is compared even when no blocking rule brought it together
-decided_pairs as (
+decided_compared as (
     select
         decisions.node_id_l,
         decisions.node_id_r,
@@ -47,6 +48,13 @@ decided_pairs as (
         )
 ),
 
+decided_pairs as (
+    select
+        *,
+        case when {{ shares_contact() }} then 'shares_contact' else 'general' end as pair_context
+    from decided_compared
+),
+
 pairs as (
     select * from blocked_pairs
     union all
@@ -55,6 +63,7 @@ pairs as (
 
 weights as (
     select
+        pair_context,
         field,
         level,
         m_probability,
@@ -70,41 +79,36 @@ years_share as (
         / nullif(sum(case when level in ('same_job_years_and_skills', 'same_job_and_skills') then u_pairs end), 0)
             as share
     from weights
-    where field = 'career'
+    where field = 'career' and pair_context = 'general'
 ),
 
--- one row each: the share above (1 when there are no random pairs to learn it from) and the prior weight
+-- one row: the share above, 1 when there are no random pairs to learn it from
 years as (
     select coalesce(max(share), 1) as share
     from years_share
 ),
 
-prior as (
-    select max(match_weight) as match_weight
-    from weights
-    where field = 'prior'
-),
-
-{# Term-frequency adjustment: when two records agree on a name or a skill set, the evidence depends on
-    how common that value is. The weight becomes log2(m / frequency of the value) instead of the
-    level’s average log2(m / u), floored at one record in all. #}
+{# Term-frequency adjustment: when two strangers’ records agree on a name or a skill set, the evidence
+    depends on how common that value is. The weight becomes log2(m / frequency of the value) instead of
+    the level’s average log2(m / u), floored at one record in all. Not for pairs that share a contact:
+    there the u-values already say how often family members agree. -#}
 adjusted as (
     select
         pairs.*,
         {%- for field in fields %}
         {%- if field == 'name' %}
         case
-            when pairs.name_level in ('exact', 'same_reading')
+            when pairs.pair_context = 'general' and pairs.name_level in ('exact', 'same_reading')
                 then ln(name_w.m_probability / greatest(pairs.name_frequency, 1.0 / {{ records }})) / ln(2)
             else coalesce(name_w.match_weight, 0)
         end as name_weight,
         {%- elif field == 'career' %}
         case
-            when pairs.career_level = 'same_job_years_and_skills'
+            when pairs.pair_context = 'general' and pairs.career_level = 'same_job_years_and_skills'
                 then
                     ln(career_w.m_probability / greatest(pairs.skills_frequency * years.share, 1.0 / {{ records }}))
                     / ln(2)
-            when pairs.career_level = 'same_job_and_skills'
+            when pairs.pair_context = 'general' and pairs.career_level = 'same_job_and_skills'
                 then ln(career_w.m_probability / greatest(pairs.skills_frequency, 1.0 / {{ records }})) / ln(2)
             else coalesce(career_w.match_weight, 0)
         end as career_weight,
@@ -112,14 +116,16 @@ adjusted as (
         coalesce({{ field }}_w.match_weight, 0) as {{ field }}_weight,
         {%- endif %}
         {%- endfor %}
-        prior.match_weight as prior_weight
+        prior_w.match_weight as prior_weight
     from pairs
     cross join years
-    cross join prior
-    {% for field in fields -%}
+    left join weights as prior_w on prior_w.pair_context = pairs.pair_context and prior_w.field = 'prior'
+    {%- for field in fields %}
     left join weights as {{ field }}_w
-        on {{ field }}_w.field = '{{ field }}' and {{ field }}_w.level = pairs.{{ field }}_level
-    {% endfor -%}
+        on {{ field }}_w.pair_context = pairs.pair_context
+            and {{ field }}_w.field = '{{ field }}'
+            and {{ field }}_w.level = pairs.{{ field }}_level
+    {%- endfor %}
 ),
 
 scored as (
@@ -146,8 +152,7 @@ decided as (
         decisions.reason as decision_reason
     from scored
     left join decisions
-        on
-            decisions.node_id_l = scored.node_id_l
+        on decisions.node_id_l = scored.node_id_l
             and decisions.node_id_r = scored.node_id_r
 )
 
@@ -156,7 +161,7 @@ select
     l.record_key as record_key_l,
     r.record_key as record_key_r,
     decided.*,
-    'fs-v1' as rule_version
+    'fs-v2' as rule_version
 from decided
 inner join keys as l on l.node_id = decided.node_id_l
 inner join keys as r on r.node_id = decided.node_id_r

@@ -1,7 +1,8 @@
 {#- Candidate pairs: two records are compared only when a blocking rule (macros/identity.sql) puts them
     in the same block. Each pair appears once, with the first rule (in the order of blocking_rules())
-    that found it and the agreement level of every compared field. -#}
-{%- set max_block = var('blocking_max_block_size') | int %}
+    that found it, the agreement level of every compared field, and its context: 'shares_contact' when the
+    two share an email, a phone or a street address with its postal code (as family members can), else
+    'general'. -#}
 
 with keys as (
     select * from {{ ref('int_candidate_match_keys') }}
@@ -26,7 +27,7 @@ usable_keys as (
         rule_order,
         block_key
     from block_keys
-    qualify count(*) over (partition by rule_order, block_key) between 2 and {{ max_block }}
+    qualify count(*) over (partition by rule_order, block_key) between 2 and {{ max_block_size_of('rule_order') }}
 ),
 
 blocked as (
@@ -50,13 +51,20 @@ pairs as (
         end as blocked_by
     from blocked
     group by node_id_l, node_id_r
+),
+
+compared as (
+    select
+        pairs.node_id_l,
+        pairs.node_id_r,
+        pairs.blocked_by,
+        {{ pair_columns('l', 'r') }}
+    from pairs
+    inner join keys as l on l.node_id = pairs.node_id_l
+    inner join keys as r on r.node_id = pairs.node_id_r
 )
 
 select
-    pairs.node_id_l,
-    pairs.node_id_r,
-    pairs.blocked_by,
-    {{ pair_columns('l', 'r') }}
-from pairs
-inner join keys as l on l.node_id = pairs.node_id_l
-inner join keys as r on r.node_id = pairs.node_id_r
+    *,
+    case when {{ shares_contact() }} then 'shares_contact' else 'general' end as pair_context
+from compared

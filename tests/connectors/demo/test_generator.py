@@ -101,3 +101,62 @@ def test_cli_refuses_to_overwrite_without_being_asked(tmp_path, capsys):
     assert "--overwrite" in capsys.readouterr().err
     assert demo_main(["--people", "20", "--seed", "1", "--out", str(out), "--overwrite"]) == 0
     assert not out.with_name("landing.partial").exists()
+
+
+def _agency_rows(landing: Path, agency: str) -> list[dict]:
+    encoding = "cp932" if agency == "sakura_career" else "utf-8-sig"
+    rows = []
+    for path in sorted((landing / "agencies" / agency).glob("*.csv")):
+        with open(path, encoding=encoding, newline="") as fh:
+            rows.extend(csv.DictReader(fh))
+    return rows
+
+
+def test_the_realistic_options_withhold_contacts_make_households_and_let_records_drift(tmp_path):
+    from connectors.demo.generator import DemoOptions
+
+    plain, real = tmp_path / "plain", tmp_path / "real"
+    generate(600, 3, plain)
+    generate(600, 3, real, DemoOptions.realistic())
+    with open(real / "truth.csv", newline="", encoding="utf-8") as fh:
+        truth = {(r["source"], r["source_record_id"]): r["person_id"] for r in csv.DictReader(fh)}
+    assert len(truth) == sum(_count_source_records(real).values())
+    people = set(truth.values())
+    assert len(people) == 600
+
+    # one agency withholds every contact, the others some
+    withheld = _agency_rows(real, "nihon_jinzai")
+    assert withheld and all(r["メールアドレス"] == "" and r["電話番号1"] == "" for r in withheld)
+    assert all(r["メールアドレス"] == "" and r["電話番号1"] == "" for r in _agency_rows(plain, "nihon_jinzai")) is False
+    sakura = _agency_rows(real, "sakura_career")
+    assert 0.03 < sum(r["メールアドレス"] == "" and r["電話番号1"] == "" for r in sakura) / len(sakura) < 0.3
+
+    # households: different people (truth) at one address (postal code) with different given names
+    agency_rows = [
+        (truth[(f"agency_{agency}", r["管理番号"])], r)
+        for agency in ("sakura_career", "nihon_jinzai")
+        for r in _agency_rows(real, agency)
+    ]
+    homes = [(person, r["郵便番号"], r["名漢字"]) for person, r in agency_rows]
+    for page in (real / "ats" / "greenhouse").glob("candidates_*.json"):
+        for c in json.loads(page.read_text()):
+            if c["addresses"]:
+                postal = c["addresses"][0]["value"].split(" ")[0].lstrip("〒")
+                homes.append((truth[("greenhouse", str(c["id"]))], postal, c["first_name"]))
+    by_home: dict[str, set] = {}
+    for person, postal, given in homes:
+        by_home.setdefault(postal, set()).add((person, given))
+    shared = [members for members in by_home.values() if len({p for p, _ in members}) > 1]
+    assert len(shared) >= 10
+    assert sum(len({g for _, g in members}) > 1 for members in shared) >= 0.9 * len(shared)
+
+    # drift: some of a person's records disagree on the birth date or the address form
+    births: dict[str, set] = {}
+    for person, r in agency_rows:
+        if r["生年月日"]:
+            births.setdefault(person, set()).add(r["生年月日"])
+    streets = "".join(r["住所①"] for _, r in agency_rows)
+    assert "丁目" in streets
+    assert "丁目" not in "".join(r["住所①"] for r in _agency_rows(plain, "sakura_career"))
+    assert len(people) == len(set(truth.values()))
+    assert births  # dates are written in several styles; the identity tests check the mistyped ones match
