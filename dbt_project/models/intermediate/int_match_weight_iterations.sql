@@ -20,7 +20,7 @@
       source without contacts still teaches the model (through names, birth dates and addresses).
     - Pairs are grouped by their pattern of levels first, so each iteration works on a few thousand
       patterns whatever the number of records. Counts are smoothed by var('match_weight_pseudo_pairs') per
-      level, so no level is infinitely sure; the shared-contact u-values are pulled towards the strangers'
+      level, so no level is infinitely sure; the shared-contact u-values are pulled towards the strangers’
       by var('match_weight_shared_contact_pseudo_pairs') pseudo-pairs, so a data set with few or no families
       sharing contacts falls back to them instead of mistaking a handful of typo-ridden matches for families. -#}
 {%- set fields = compared_fields() %}
