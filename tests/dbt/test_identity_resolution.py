@@ -144,6 +144,7 @@ def test_the_review_queue_offers_a_ready_decision_row(built_warehouse):
     with connect(warehouse, read_only=True) as con:
         rows = con.execute("""select record_key_a, record_key_b, decision_row, match_probability
                               from marts.identity_review_queue""").fetchall()
+    assert rows, "the demo should leave some pairs for review (otherwise this test checks nothing)"
     for key_a, key_b, decision_row, probability in rows:
         assert decision_row.startswith(f"{key_a},{key_b},<must_link or cannot_link>")
         assert 0 < probability < 1
