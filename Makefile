@@ -41,7 +41,7 @@ run: $(STAMP) $(LANDING)/truth.csv
 # built once and shared through a file lock (tests/conftest.py); TEST_WORKERS=0 runs in one process
 TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25
 
 # style is mechanical: ruff for Python (lint and format), sqlfluff with the dbt templater for the models
 lint: $(STAMP)
