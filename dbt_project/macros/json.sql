@@ -20,3 +20,17 @@
 {% macro duckdb__json_string_list(column, path) -%}
     nullif(array_to_string(json_extract_string({{ column }}, '{{ path }}[*]'), ', '), '')
 {%- endmacro %}
+
+
+{#- One column per name in `columns` (name -> the headers a file may use for it, as vars.agency_files
+    holds them): the first header present and not blank in the JSON record. Emits "coalesce(...) as name"
+    items separated by commas, for a select list. -#}
+{% macro first_present_headers(columns, record='record') -%}
+    {%- for name, headers in columns.items() %}
+        coalesce(
+            {%- for header in headers %}
+            {{ blank_to_null(json_key(record, header)) }}{{ "," if not loop.last }}
+            {%- endfor %}
+        ) as {{ name }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -14,9 +14,7 @@ renamed as (
         loaded_at,
         file,
         record_position,
-        {%- for name, headers in columns.items() %}
-        coalesce({% for header in headers %}{{ blank_to_null(json_key('record', header)) }}{% if not loop.last %}, {% endif %}{% endfor %}) as {{ name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ first_present_headers(columns) }}
     from latest
 )
 

@@ -26,7 +26,9 @@ renamed as (
         -- profile
         {{ blank_to_null(json_str('record', '$.keyed_custom_fields.birth_date.value')) }} as birth_date_raw,
         {{ blank_to_null(json_str('record', '$.keyed_custom_fields.desired_job_type.value')) }} as desired_job_type,
-        {{ try_cast_as(json_str('record', '$.keyed_custom_fields.years_experience.value'), 'integer') }} as years_experience,
+        {{ try_cast_as(
+            json_str('record', '$.keyed_custom_fields.years_experience.value'), 'integer'
+        ) }} as years_experience,
         {{ json_str('record', '$.tags') }} as tags_json,
 
         -- consent (consent_answer: a value it cannot read is no consent, and a field issue)
@@ -37,7 +39,9 @@ renamed as (
             {{ consent_answer(json_str('record', '$.keyed_custom_fields.marketing_opt_in.value')) }},
             {{ consent_answer(json_str('record', '$.can_email')) }}
         ) as is_marketing_opt_in,
-        {{ try_cast_as(json_str('record', '$.keyed_custom_fields.marketing_opt_in_at.value'), 'date') }} as marketing_opt_in_date,
+        {{ try_cast_as(
+            json_str('record', '$.keyed_custom_fields.marketing_opt_in_at.value'), 'date'
+        ) }} as marketing_opt_in_date,
         {{ consent_answer(json_str('record', '$.keyed_custom_fields.career_relay_consent.value')) }}
             as has_relay_consent,
 
