@@ -139,12 +139,20 @@ def test_a_merge_keeps_the_older_id_and_nobody_else_is_renamed(warehouse_copy):
     assert renamed == []
 
 
-def test_the_review_queue_offers_a_ready_decision_row(built_warehouse):
-    warehouse, _ = built_warehouse
-    with connect(warehouse, read_only=True) as con:
+def test_the_review_queue_offers_a_ready_decision_row(warehouse_copy):
+    """The demo may leave no borderline pair, so one scored pair is made borderline (as the matcher would
+    leave it between the two thresholds) and the queue is rebuilt from it."""
+    with connect(warehouse_copy) as con:
+        con.execute("""
+            update intermediate.int_candidate_matches set decision = 'review', match_probability = 0.5
+            where record_key_l || ' ' || record_key_r = (
+                select min(record_key_l || ' ' || record_key_r) from intermediate.int_candidate_matches
+                where decision = 'match')""")
+    run_dbt(["run", "--select", "identity_review_queue"], warehouse_copy, date(2026, 11, 25))
+    with connect(warehouse_copy, read_only=True) as con:
         rows = con.execute("""select record_key_a, record_key_b, decision_row, match_probability
                               from marts.identity_review_queue""").fetchall()
-    assert rows, "the demo should leave some pairs for review (otherwise this test checks nothing)"
+    assert rows, "the borderline pair should be in the review queue"
     for key_a, key_b, decision_row, probability in rows:
         assert decision_row.startswith(f"{key_a},{key_b},<must_link or cannot_link>")
         assert 0 < probability < 1
