@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks.bench_demo import machine
+from connectors.demo.catalog import EN_AGENCY_HEADERS
 
 DEDUPE_MODELS = [
     "int_candidate_pairs",
@@ -238,27 +239,7 @@ def _truth(warehouse: Path) -> Path:
 # ---- orchestration --------------------------------------------------------------------------------
 
 
-AGENCY_HEADERS = [
-    "record_id",
-    "last_name",
-    "first_name",
-    "last_name_kana",
-    "first_name_kana",
-    "birth_date",
-    "gender",
-    "postal_code",
-    "prefecture",
-    "address",
-    "email",
-    "phone",
-    "phone2",
-    "desired_job_type",
-    "years_experience",
-    "skills",
-    "referred_at",
-    "marketing_opt_in",
-    "third_party_consent",
-]
+AGENCY_HEADERS = EN_AGENCY_HEADERS  # the demo's English agency header row, which the agency staging reads
 
 
 def write_febrl(name: str, out: Path) -> Path:

@@ -27,8 +27,6 @@ wait in `audit.erasure_pending_sendgrid` (the only clear copy left), deleted whe
 from __future__ import annotations
 
 import csv
-import glob
-import hashlib
 import json
 import re
 import unicodedata
@@ -38,7 +36,7 @@ from pathlib import Path
 import orjson
 
 from connectors.common.csv_export import write_csv
-from connectors.common.landing import MARKER_SUFFIXES, SIDECAR_SUFFIXES
+from connectors.common.landing import COMPANION_SUFFIXES, archive_of, file_sha256, where_landed_file_is
 from connectors.sources import CANDIDATE_RAW_TABLES, RAW_TABLES
 from crm import erasure_keys
 from crm.warehouse import connect, ensure_schema, resolve, transaction, utc_now
@@ -69,7 +67,6 @@ CREATE TABLE IF NOT EXISTS audit.erasure_pending_sendgrid (
 SENDGRID_CALLS = ("global_suppression", "data_erasure")
 PURPOSES = ("request", "retention")
 KEPT_SCHEMAS = ("raw", "audit", "outbox")  # owned by Python; every other schema is dbt's, rebuilt from raw
-COMPANIONS = SIDECAR_SUFFIXES + MARKER_SUFFIXES
 PROVISION_LOG_WHY = (
     "APPI Art. 29: the record of each provision of personal data to a third party (recipient, person, data "
     "items, consent reference, date) must be kept for its legal period; it holds ids, no values, and is deleted "
@@ -475,39 +472,19 @@ def _where_now(con, landed: list[tuple[str, str]], landing) -> list[str]:
     sums = dict(con.execute("select load_id, file_sha256 from audit.loads").fetchall())
     found: set[str] = set()
     for load_id, file in landed:
-        original = Path(file)
-        places = []
-        if _is_file(original):
-            places.append(original)
-        roots = ([Path(landing)] if landing else []) + list(original.parents)
-        for root in dict.fromkeys(roots):
-            archive = root / "_archive"
-            if not archive.is_dir():
-                continue
-            for folder in archive.glob(f"*/{glob.escape(load_id)}"):
-                places += [p for p in folder.iterdir() if _is_file(p) and not p.name.endswith(COMPANIONS)]
-            if sums.get(load_id):
-                for copy in archive.glob("*/duplicates/*"):
-                    if _is_file(copy) and not copy.name.endswith(COMPANIONS) and _sha256(copy) == sums[load_id]:
-                        places.append(copy)
-            break  # the nearest archive is the landing folder's own
+        places = where_landed_file_is(file, load_id, landing)
+        archive = archive_of(file, landing)
+        if archive is not None and sums.get(load_id):
+            places += [
+                copy
+                for copy in archive.glob("*/duplicates/*")
+                if copy.is_file()
+                and not copy.is_symlink()
+                and not copy.name.endswith(COMPANION_SUFFIXES)
+                and file_sha256(copy) == sums[load_id]
+            ]
         found |= {str(p) for p in places} or {f"(not found: {file}, load {load_id}: moved or deleted since)"}
     return sorted(found)
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file() and not path.is_symlink()
-    except OSError:
-        return False
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- SendGrid ---------------------------------------------------------------------------------------------

@@ -196,27 +196,17 @@ def _observed(result, column: str, suite_def: GateSuite, frame) -> str:
 
 
 def _files_now(frame, column: str) -> str:
-    """The landed files holding the failing records, named where they are now: landing moves each loaded
-    file to <landing>/_archive/<source>/<load id>/ (found by walking up from where it was dropped)."""
+    """The landed files holding the failing records, named where they are now (landing moves each loaded
+    file to <landing>/_archive/<source>/<load id>/)."""
+    from connectors.common.landing import where_landed_file_is
     from expectations.suites import FILES_SUFFIX
 
     held = frame[column + FILES_SUFFIX].iloc[0] if column + FILES_SUFFIX in frame else None
     if held is None or isinstance(held, float) or len(held) == 0:
         return ""
-    places = sorted(str(_where_now(*entry)) for entry in held)
+    places = sorted(str((where_landed_file_is(file, load_id) or [file])[0]) for file, load_id in held)
     more = f" and {len(places) - 5:,} more" if len(places) > 5 else ""
     return f" In {len(places):,} file(s): {', '.join(places[:5])}{more}"
-
-
-def _where_now(file: str, load_id: str, source: str) -> Path:
-    dropped = Path(file)
-    if dropped.exists():
-        return dropped
-    for folder in dropped.parents:
-        archived = folder / "_archive" / source / load_id / dropped.name
-        if archived.exists():
-            return archived
-    return dropped
 
 
 def _shown(value) -> str:

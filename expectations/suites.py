@@ -81,7 +81,7 @@ def _required_keys(*keys: str) -> Callable[[], list]:
     ]
 
 
-FILES_SUFFIX = " files"  # beside each required-key count: [file, load_id, source] of the records lacking it
+FILES_SUFFIX = " files"  # beside each required-key count: [file, load_id] of the records lacking it
 
 
 def _latest(table: str, checks: dict[str, str]) -> str:
@@ -93,7 +93,7 @@ def _latest(table: str, checks: dict[str, str]) -> str:
     columns = ",\n            ".join(
         f'count(*) filter (where not ({expr})) as "{name}",\n            '
         # the landed files that hold such records (path and load): the failure message says where they are now
-        f'list(distinct [r.file, r.load_id, r.source]) filter (where not ({expr})) as "{name}{FILES_SUFFIX}"'
+        f'list(distinct [r.file, r.load_id]) filter (where not ({expr})) as "{name}{FILES_SUFFIX}"'
         for name, expr in checks.items()
     )
     return f"""

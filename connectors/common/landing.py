@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import glob
 import hashlib
 import os
 import re
@@ -48,6 +49,7 @@ BATCH_ROWS = 50_000
 RAW_PREVIEW_CHARS = 2_000
 MARKER_SUFFIXES = (".done", ".ok")  # <file>.done or <stem>.done: the sender says the file is complete
 SIDECAR_SUFFIXES = (".sig",)  # read with their file (Indeed's signature)
+COMPANION_SUFFIXES = SIDECAR_SUFFIXES + MARKER_SUFFIXES
 PARTIAL_SUFFIXES = (".partial", ".part", ".filepart", ".tmp", ".crdownload")  # uploads still under way
 OS_LEFTOVERS = {".DS_Store", "Thumbs.db", "desktop.ini"}  # written by file browsers, not by senders: not reported
 NAME_MAX_BYTES = 255  # a file name's limit on Linux and macOS file systems
@@ -900,6 +902,35 @@ def _fits(name: str, room: int) -> str:
         stem.append(character)
         used += size
     return "".join(stem) + tag
+
+
+def archive_of(file: str | Path, landing: str | Path | None = None) -> Path | None:
+    """The `_archive` folder a file dropped at `file` moves into: `<landing>/_archive` when the landing folder
+    is known, else the nearest `_archive` above the file (the landing folder's own)."""
+    roots = ([Path(landing)] if landing else []) + list(Path(file).parents)
+    return next((root / "_archive" for root in dict.fromkeys(roots) if (root / "_archive").is_dir()), None)
+
+
+def where_landed_file_is(file: str | Path, load_id: str, landing: str | Path | None = None) -> list[Path]:
+    """Where a landed file is now: still where it was dropped, and/or where archive_file moved it,
+    `<landing>/_archive/<source>/<load id>/` (its name shortened there if it had to be). Companions
+    (.sig, .done, .ok) are left out. Empty when it was moved or deleted since."""
+    dropped = Path(file)
+    places = [dropped] if _regular_file(dropped) else []
+    archive = archive_of(dropped, landing)
+    if archive is not None:
+        for folder in archive.glob(f"*/{glob.escape(load_id)}"):
+            places += [
+                p for p in sorted(folder.iterdir()) if _regular_file(p) and not p.name.endswith(COMPANION_SUFFIXES)
+            ]
+    return places
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
 
 
 def archive_file(path: Path, archive: Path, result: LoadResult) -> Path | None:

@@ -16,7 +16,8 @@ SQL_FILES = sorted(
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: str(p.relative_to(PROJECT)))
 def test_apostrophes_come_in_pairs(path):
-    lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.count("'") % 2]
-    assert path.read_text(encoding="utf-8").count("'") % 2 == 0, (
+    text = path.read_text(encoding="utf-8")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.count("'") % 2]
+    assert text.count("'") % 2 == 0, (
         f"{path.relative_to(PROJECT)} has an unpaired ' (check lines {lines}): write a possessive in a comment as ’"
     )
