@@ -1,6 +1,6 @@
 """Benchmark: the quality gates on the warehouse built from 1,000,000 candidate source records.
 
-    python -m benchmarks.bench_gates --landing DIR --warehouse PATH
+    python -m benchmarks.bench_gates --landing DIR --warehouse PATH [--as-of YYYY-MM-DD]
 
 DIR is demo data (`python -m connectors.demo --people 651000 --seed 1 --out DIR` gives 1,000,000 candidate
 records). If PATH does not exist yet, the landing and `dbt build` are run first and timed too (they are
@@ -26,8 +26,6 @@ from crm.gates import run_gate
 from crm.warehouse import connect, ensure_schema
 from expectations.suites import AFTER_PASS
 
-AS_OF = date(2026, 11, 25)
-
 
 def timed(label: str, fn):
     started = time.perf_counter()
@@ -48,16 +46,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--landing", type=Path, required=True)
     parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=date.today(), help="the run date the flows would use (today)"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if not args.warehouse.exists():
         timed("landing (all sources)", lambda: land(args.landing, args.warehouse))
-        timed("dbt build", lambda: run_dbt(["build"], args.warehouse, AS_OF))
+        timed("dbt build", lambda: run_dbt(["build"], args.warehouse, args.as_of))
     with connect(args.warehouse, read_only=True) as con:
         records = con.execute("select count(*) from marts.candidate_crosswalk").fetchone()[0]
         people = con.execute("select count(*) from marts.candidates").fetchone()[0]
     print(f"warehouse: {records:,} candidate source records, {people:,} candidates")
-    params = {"as_of": AS_OF.isoformat(), "cap_days": 14}
+    params = {"as_of": args.as_of.isoformat(), "cap_days": 14}
     with connect(args.warehouse) as con:  # forget earlier passes: the first raw gate checks every load
         ensure_schema(con, RAW_TABLES)
         con.execute("update audit.loads set raw_gate_passed_at = null")
