@@ -22,7 +22,7 @@ def _mark_half_sent(warehouse, batch_table: str) -> int:
         return con.execute(f"""
             insert into outbox.send_ledger
             select candidate_id, campaign_id, step, 'earlier-attempt', 'outbox', 'written', null, 'run-0',
-                   cast(now() at time zone 'UTC' as timestamp)
+                   cast(now() at time zone 'UTC' as timestamp), null, null, null
             from (select * from marts.{batch_table} order by candidate_id, step
                   limit (select count(*) // 2 from marts.{batch_table}))""").fetchone()[0]
 
@@ -63,3 +63,45 @@ def test_rejection_mail_resumed_after_half_the_batch_sends_the_other_half(wareho
     )
     assert state.is_completed(), state.message
     assert state.result().rejections.messages == len(batch) - done
+
+
+def test_nurture_writes_each_persons_catalogue_campaign_once_with_variant_and_segment(warehouse_copy, tmp_path):
+    """Issue 18: the send writes exactly the batch (each person's catalogue campaign of the month), records the kind,
+    variant and segment in the ledger, labels each request with its kind and campaign, and a rerun writes nothing."""
+    with connect(warehouse_copy, read_only=True) as con:
+        batch = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select candidate_id, campaign_id, step, 'nurture', variant, segment from marts.nurture_batch"
+            ).fetchall()
+        }
+        prospects_without_consent = {
+            candidate_id
+            for (candidate_id,) in con.execute("""
+                select x.candidate_id from raw.prospects r
+                join marts.candidate_crosswalk x on x.source = 'prospects' and x.source_record_id = r.source_record_id
+                where json_extract_string(r.record, '$.consent') <> 'opted_in'""").fetchall()
+        }
+    assert len({campaign for campaign, *_ in batch.values()}) >= 3 and prospects_without_consent
+    outbox = tmp_path / "outbox"
+    first = send_nurture(str(warehouse_copy), str(outbox), AS_OF, "outbox", return_state=True)
+    second = send_nurture(str(warehouse_copy), str(outbox), AS_OF, "outbox", return_state=True)
+    assert first.is_completed(), first.message
+    assert second.is_completed(), second.message
+    assert first.result().messages == len(batch) and second.result().messages == 0
+    with connect(warehouse_copy, read_only=True) as con:
+        ledger = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select candidate_id, campaign_id, step, kind, variant, segment from outbox.send_ledger"
+            ).fetchall()
+        }
+    assert ledger == batch and not prospects_without_consent & set(ledger)
+    for path in outbox.rglob("*.json"):
+        body = json.loads(path.read_text())
+        for personalization in body["personalizations"]:
+            args = personalization["custom_args"]
+            campaign, _, _, variant, _ = batch[args["candidate_id"]]
+            assert {"nurture", f"campaign-{campaign}"} <= set(body["categories"])
+            assert args["kind"] == "nurture" and args["variant"] == (variant or "")
+            assert personalization["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
