@@ -73,11 +73,12 @@
 {%- endmacro %}
 
 
-{#- We mailed the person, any campaign, within var('nurture_frequency_cap_days') days before the run date
-    (recorded before `recorded_before` when it is given, as in was_mailed). -#}
-{% macro was_mailed_within_frequency_cap(candidate_id, recorded_before=none) -%}
-    {%- set since = dbt.dateadd('day', -(var('nurture_frequency_cap_days') | int),
-                                "cast('" ~ var('as_of_date') ~ "' as timestamp)") -%}
+{#- We mailed the person, any campaign, within var('nurture_frequency_cap_days') days before the run date, or
+    within `cap_days` days (a SQL expression: the campaign's own cap) when it is given (recorded before
+    `recorded_before` when it is given, as in was_mailed). -#}
+{% macro was_mailed_within_frequency_cap(candidate_id, recorded_before=none, cap_days=none) -%}
+    {%- set days = (var('nurture_frequency_cap_days') | int) if cap_days is none else cap_days -%}
+    {%- set since = dbt.dateadd('day', '-(' ~ days ~ ')', "cast('" ~ var('as_of_date') ~ "' as timestamp)") -%}
     exists (
         select 1 from {{ ref('stg_outbox__sends') }} as sent
         where sent.candidate_id = {{ candidate_id }} and sent.recorded_at >= {{ since }}
@@ -137,8 +138,8 @@
         {%- do rules.extend([
             ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', row ~ '.candidate_id',
                 row ~ '.batch_built_at'), false),
-            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id', row ~ '.batch_built_at'),
-                false),
+            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id', row ~ '.batch_built_at',
+                row ~ '.frequency_cap_days'), false),
         ]) -%}
     {%- elif kind == 'referral' -%}
         {#- personal data leaves for Career Relay: consent to that provision (Japan’s APPI), not mail consent -#}

@@ -41,6 +41,7 @@ matches as (
 pool as (
     select
         candidate_id,
+        pool_status,
         reapply_eligible_date
     from {{ ref('talent_pool') }}
 ),
@@ -67,6 +68,7 @@ planned as (
         {{ campaign_variant('matches.candidate_id', 'campaign.campaign_name', 'campaign.variants') }} as variant,
         segments.segment_key as segment,
         'ja' as language,
+        campaign.frequency_cap_days,
         new_jobs.job_id,
         new_jobs.job_title,
         new_jobs.job_family,
@@ -87,8 +89,10 @@ planned as (
     inner join candidates on candidates.candidate_id = matches.candidate_id
     left join segments on segments.candidate_id = matches.candidate_id
     cross join campaign
-    -- past the cool-off of their latest rejection (declined people: at once; never rejected: no cool-off)
-    where pool.reapply_eligible_date is null or pool.reapply_eligible_date <= {{ as_of }}
+    -- the histories the campaign is for; past the cool-off of their latest rejection (declined people: at
+    -- once; never rejected: no cool-off)
+    where {{ is_in_histories('pool.pool_status', 'campaign.histories') }}
+        and (pool.reapply_eligible_date is null or pool.reapply_eligible_date <= {{ as_of }})
 ),
 
 allowed as (
@@ -113,6 +117,7 @@ select
     variant,
     segment,
     language,
+    frequency_cap_days,
     job_id,
     job_title,
     job_family,

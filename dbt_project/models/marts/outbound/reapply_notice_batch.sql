@@ -66,6 +66,7 @@ planned as (
             as variant,
         segments.segment_key as segment,
         'ja' as language,
+        campaign.frequency_cap_days,
         latest_rejection.application_key,
         latest_rejection.status as closed_as,
         latest_rejection.job_family,
@@ -80,7 +81,8 @@ planned as (
     inner join candidates on candidates.candidate_id = latest_rejection.candidate_id
     left join segments on segments.candidate_id = latest_rejection.candidate_id
     cross join campaign
-    where latest_rejection.reapply_eligible_date <= {{ as_of }}
+    where {{ is_in_histories('pool.pool_status', 'campaign.histories') }}
+        and latest_rejection.reapply_eligible_date <= {{ as_of }}
         and latest_rejection.reapply_eligible_date
         > {{ dbt.dateadd('day', -(var('reapply_notice_window_days') | int), as_of) }}
 )
