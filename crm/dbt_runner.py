@@ -135,6 +135,11 @@ def _write_manifest(manifest, warehouse: str | Path) -> None:
 def run_dbt(command: list[str], warehouse: str | Path, as_of: date) -> DbtSummary:
     from dbt.cli.main import dbtRunner
 
+    from outbound.catalogue import check_catalogue
+
+    if command[0] in ("build", "seed", "retry"):
+        check_catalogue()  # the campaign catalogue HR edits: one message per bad line, before dbt loads it
+
     target_dir(warehouse).mkdir(parents=True, exist_ok=True)
     with connect(warehouse):  # wait here, with one clear message, if another run holds the file
         pass

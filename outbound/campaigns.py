@@ -1,8 +1,10 @@
 """The kinds of mail the pipeline sends. Each reads one gated batch (a dbt mart), re-checks it against the
 send ledger at send time, and builds its requests; outbox and sendgrid modes share everything here.
 
-Ledger key (candidate, campaign, step): a nurture mail is ('nurture-<segment>-<month>', '1'), a rejection
-mail is ('rejection', <application key>): one rejection mail per rejected application, ever.
+Ledger key (candidate, campaign, step): a nurture mail is (<catalogue campaign>, '<YYYY-MM>'): a person gets
+each campaign at most once a calendar month, and at most one nurture campaign a month (marts.nurture_audience
+picks one); a rejection mail is ('rejection', <application key>): one rejection mail per rejected
+application, ever. Every recipient carries its campaign's `kind` to the ledger and the request.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class SendSummary:
 @dataclass
 class Batch:
     campaign_id: str
-    group: str  # the segment of a nurture mail, 'rejection' for rejection mail
+    group: str  # the job family of a nurture mail (its segment-<family> category), 'rejection' for rejection mail
     recipients: list[dict]  # candidate_id, email, display_name, step, and the kind's own fields
 
 
@@ -56,21 +58,27 @@ class Campaign:
 NURTURE = Campaign(
     kind="nurture",
     # a second send step without a rebuild in between (or a crash after some batches) must not write
-    # anyone twice or break the cap
+    # anyone twice or break the cap (the campaign's, from the catalogue, at least the pipeline-wide one)
     batch_sql="""
-        select b.candidate_id, b.email, b.display_name, b.segment as "group", b.campaign_id, b.step, b.segment
+        select b.candidate_id, b.email, b.display_name, b.job_family as "group", b.campaign_id, b.step, b.segment,
+               b.variant,
+               (select list({'job_id': j.job_id, 'job_title': j.job_title}
+                            order by coalesce(j.prefecture = b.region, false) desc, j.posted_date desc, j.job_id)[1:3]
+                from marts.nurture_jobs j
+                where j.job_family = b.job_family or b.job_family = 'unknown') as jobs
         from marts.nurture_batch b
         where not exists (
                 select 1 from outbox.send_ledger l
                 where l.candidate_id = b.candidate_id and l.campaign_id = b.campaign_id and l.step = b.step)
           and not exists (
                 select 1 from outbox.send_ledger l
-                where l.candidate_id = b.candidate_id and l.recorded_at >= ?::timestamp - to_days(?))
+                where l.candidate_id = b.candidate_id
+                  and l.recorded_at >= ?::timestamp - to_days(greatest(?, b.frequency_cap_days)))
         order by b.campaign_id, b.candidate_id""",
-    audience_sql="select count(*) from marts.nurture_audience",
+    audience_sql="select count(*) from marts.nurture_audience where campaign is not null",
     already_sent_sql="""
         select count(*) from marts.nurture_audience a join outbox.send_ledger l on l.candidate_id = a.candidate_id
-        and l.campaign_id = 'nurture-' || a.segment || '-' || ?""",
+        and l.campaign_id = a.campaign and l.step = ?""",
     build_request=lambda batch, batch_id, sender: nurture_request(
         batch.recipients, batch.campaign_id, batch_id, batch.group, sender
     ),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import catalog, noise
 from .people import YEAR_START, Person, household, household_size, make_person, new_email, new_phone
+from .prospects import write_prospects
 from .writers import CsvFile, JsonArray, JsonArrayPages, JsonLines, KeyedFiles
 
 GREENHOUSE_PAGE_SIZE = 5000
@@ -846,6 +847,7 @@ def generate(people: int, seed: int, out: Path, options: DemoOptions | None = No
                     writer.write_person(member)
                 index += size
             index += 1
+        write_prospects(out, seed, people, writer.truth, writer.counts)
     finally:
         writer.close()
     return writer.counts

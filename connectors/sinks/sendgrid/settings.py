@@ -38,6 +38,12 @@ class SenderSettings:
         default_factory=lambda: _env("SENDGRID_REAPPLY_NOTICE_TEMPLATE_ID", "d-00000000000000000000000000000004")
     )
     careers_url: str = field(default_factory=lambda: _env("CRM_CAREERS_URL", "https://example.co.jp/careers"))
+    # the List-Unsubscribe header (RFC 8058 one-click): a page that takes a POST and unsubscribes the candidate
+    # from the ASM group, and a mailbox whose mail does the same
+    unsubscribe_url: str = field(
+        default_factory=lambda: _env("CRM_UNSUBSCRIBE_URL", "https://example.co.jp/careers/unsubscribe")
+    )
+    unsubscribe_mailto: str = field(default_factory=lambda: _env("CRM_UNSUBSCRIBE_MAILTO", "unsubscribe@example.co.jp"))
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,11 @@
 
 
 {#- We mailed the person, any campaign, within var('nurture_frequency_cap_days') days before the run date, or
-    within `cap_days` days (a SQL expression: the campaign's own cap) when it is given (recorded before
-    `recorded_before` when it is given, as in was_mailed). -#}
+    within `cap_days` days (a SQL expression, e.g. the batch row's frequency_cap_days from the campaign catalogue)
+    when it is given (recorded before `recorded_before` when it is given, as in was_mailed). -#}
 {% macro was_mailed_within_frequency_cap(candidate_id, recorded_before=none, cap_days=none) -%}
-    {%- set days = (var('nurture_frequency_cap_days') | int) if cap_days is none else cap_days -%}
-    {%- set since = dbt.dateadd('day', '-(' ~ days ~ ')', "cast('" ~ var('as_of_date') ~ "' as timestamp)") -%}
+    {%- set days = (var('nurture_frequency_cap_days') | int) if cap_days is none else '(' ~ cap_days ~ ')' -%}
+    {%- set since = dbt.dateadd('day', '-' ~ days, "cast('" ~ var('as_of_date') ~ "' as timestamp)") -%}
     exists (
         select 1 from {{ ref('stg_outbox__sends') }} as sent
         where sent.candidate_id = {{ candidate_id }} and sent.recorded_at >= {{ since }}
@@ -108,9 +108,10 @@
 
 {#- The rules of each kind of outbound row, as (column, expression, the value that lets the row go):
     mail (anyone we may send recruiting mail), nurture, rejection, new_position and reapply_notice (mail plus
-    the send ledger’s rules of that campaign), referral (a provision of personal data to Career Relay). `row` is the batch row’s alias
-    (candidate_id, email, campaign_id, step, application_key, consent_reference; batch_built_at for the send
-    ledger’s rules), `person` the alias of its marts.candidates row. -#}
+    the send ledger’s rules of that campaign), referral (a provision of personal data to Career Relay). `row`
+    is the batch row’s alias (candidate_id, email, campaign_id, step, application_key, consent_reference;
+    batch_built_at for the send ledger’s rules; frequency_cap_days for nurture, new_position and
+    reapply_notice, the campaign's cap from the catalogue), `person` the alias of its marts.candidates row. -#}
 {% macro mail_rules(kind, row, person) -%}
     {%- set rules = [
         ('has_email', row ~ '.email is not null', true),
@@ -125,8 +126,8 @@
         {%- do rules.extend([
             ('is_already_sent_this_campaign', was_mailed(row ~ '.campaign_id', row ~ '.step', row ~ '.candidate_id',
                 row ~ '.batch_built_at'), false),
-            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id', row ~ '.batch_built_at'),
-                false),
+            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id', row ~ '.batch_built_at',
+                row ~ '.frequency_cap_days'), false),
         ]) -%}
     {%- elif kind == 'rejection' -%}
         {%- do rules.extend([
