@@ -7,7 +7,7 @@ freshness); the gates keep what dbt cannot see or must not wait for:
   nurture     in the send flow, right before sending: the batch about to go out, and its size
   rejections  right before the rejection mail: the batch about to go out
   referrals   right before Career Relay: the people whose data is about to leave
-  new_position, reapply_notice   right before the new-position alerts and the re-application notices
+  new-position, reapply-notice   right before the new-position alerts and the re-application notices
 The send gates read `marts.<batch>_checks`: views dbt builds from the same rule macros the batch marts are
 built with (dbt_project/macros/outbound/may_be_mailed.sql), over views of the landed SendGrid events, the
 send ledger, the provision log and the erasure list. So the gate and the mart apply one rule, and an
@@ -365,7 +365,7 @@ OUTBOUND_SUITES = (
 ALERT_SUITES = (
     GateSuite(
         "new_position_batch",
-        "new_position",
+        "new-position",
         "Every new-position alert about to go out passes every new_position rule (macro mail_rules), evaluated "
         "now against the landed events and the send ledger; one alert per person per run.",
         "select * from marts.new_position_batch_checks",
@@ -374,7 +374,7 @@ ALERT_SUITES = (
     ),
     GateSuite(
         "reapply_notice_batch",
-        "reapply_notice",
+        "reapply-notice",
         "Every re-application notice about to go out passes every reapply_notice rule (macro mail_rules), "
         "evaluated now against the landed events and the send ledger; one notice per person.",
         "select * from marts.reapply_notice_batch_checks",

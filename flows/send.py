@@ -180,7 +180,8 @@ def send_alerts(
     with hold(WAREHOUSE, SENDGRID):
         sent = {}
         for kind in ("reapply_notice", "new_position"):
-            state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, kind, kind)
+            # the gate's stage names its Prefect artifact, which takes dashes only
+            state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, kind, kind.replace("_", "-"))
             if state.is_failed():
                 return failed_with(state)
             sent[kind] = state.result()

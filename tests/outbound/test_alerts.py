@@ -72,7 +72,7 @@ def test_a_new_position_alert_names_the_job_and_why_it_fits():
     (personalization,) = body["personalizations"]
     data = personalization["dynamic_template_data"]
     assert data["job_title"] == "SRE" and data["job_location"] == "東京都渋谷区"
-    assert data["job_url"] == f"{sender.careers_url}/JOB-1?utm_source=crm&utm_campaign=new-position-alert"
+    assert data["job_url"] == f"{sender.careers_url}/jobs/JOB-1?utm_source=crm&utm_campaign=new-position-alert"
     assert data["reasons"] == fit_reasons(FIT)
     assert (data["kind"], data["variant"], data["language"]) == ("new_position", "b", "ja")
     assert data["sender_name"] and data["sender_address"] and data["unsubscribe_url"]
@@ -100,7 +100,7 @@ def test_a_reapply_notice_says_when_and_offers_at_most_three_jobs_with_reasons()
     assert data["job_family"] == "Sales" and data["eligible_date"] == "2026-11-24" and data["language"] == "en"
     assert [job["title"] for job in data["jobs"]] == ["Job 0", "Job 1", "Job 2"]
     assert data["jobs"][0]["reasons"] == fit_reasons(FIT, "en")
-    assert data["jobs"][0]["url"].startswith(f"{sender.careers_url}/JOB-0?")
+    assert data["jobs"][0]["url"].startswith(f"{sender.careers_url}/jobs/JOB-0?")
     assert personalization["custom_args"]["step"] == "greenhouse:9"
     assert personalization["custom_args"]["kind"] == "reapply_notice"
 

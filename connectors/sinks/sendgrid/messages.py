@@ -145,34 +145,30 @@ def rejection_request(recipients: list[dict], batch_id: str, sender: SenderSetti
 
 
 def _job_url(sender: SenderSettings, job_id: str, campaign_id: str) -> str:
-    return f"{sender.careers_url}/{job_id}?utm_source=crm&utm_campaign={campaign_id}"
+    """The job's page on the careers site, tagged with the campaign (the form nurture_request uses)."""
+    return f"{sender.careers_url}/jobs/{quote(str(job_id))}?utm_source=crm&utm_campaign={quote(campaign_id)}"
 
 
 def _loop_custom_args(person: dict, kind: str, campaign_id: str, batch_id: str) -> dict:
+    """custom_args of one recipient (_personalization adds the variant)."""
     return {
         "candidate_id": person["candidate_id"],
         "campaign_id": campaign_id,
         "batch_id": batch_id,
         "step": str(person["step"]),
         "kind": kind,
-        "variant": str(person.get("variant") or ""),
     }
-
-
-def _loop_data(person: dict, kind: str) -> dict:
-    return {"kind": kind, "variant": str(person.get("variant") or ""), "language": person.get("language") or "ja"}
 
 
 def new_position_request(recipients: list[dict], campaign_id: str, batch_id: str, sender: SenderSettings) -> dict:
     """A job that fits them opened. recipients: dicts with candidate_id, email, display_name, step (the job id),
     variant, language, job_id, job_title, job_location and reasons (plain-language sentences)."""
-    mail = _mail(sender, sender.new_position_template_id, ("new_position", f"campaign-{campaign_id}"))
+    mail = _mail(sender, sender.new_position_template_id, _categories("new_position", campaign_id))
     for person in recipients:
         mail.add_personalization(
             _personalization(
                 person,
                 {
-                    **_loop_data(person, "new_position"),
                     "job_title": person.get("job_title") or "",
                     "job_url": _job_url(sender, person["job_id"], campaign_id),
                     "job_location": person.get("job_location") or "",
@@ -189,7 +185,7 @@ def reapply_notice_request(recipients: list[dict], campaign_id: str, batch_id: s
     """They may apply again. recipients: dicts with candidate_id, email, display_name, step (the rejected
     application's key), variant, language, job_family_label, eligible_date (ISO) and jobs (at most 3 dicts with
     job_id, title and reasons)."""
-    mail = _mail(sender, sender.reapply_notice_template_id, ("reapply_notice", f"campaign-{campaign_id}"))
+    mail = _mail(sender, sender.reapply_notice_template_id, _categories("reapply_notice", campaign_id))
     for person in recipients:
         jobs = [
             {
@@ -203,7 +199,6 @@ def reapply_notice_request(recipients: list[dict], campaign_id: str, batch_id: s
             _personalization(
                 person,
                 {
-                    **_loop_data(person, "reapply_notice"),
                     "job_family": person.get("job_family_label") or "",
                     "eligible_date": person.get("eligible_date") or "",
                     "jobs": jobs,

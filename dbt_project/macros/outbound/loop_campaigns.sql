@@ -1,26 +1,18 @@
-{#- The catalogue row of a re-engagement kind (new_position, reapply_notice) as a one-row select:
-    campaign_name (the ledger's campaign_id), variants ('a|b' or blank), frequency_cap_days (no mail of any
-    kind within this many days before), histories (the talent-pool statuses it may go to, '|'-separated).
-    Until the campaign catalogue seed (issue 18, part A) is in the project, the values below stand in for
-    its rows (the same values as A's rows for these kinds). -#}
+{#- The catalogue row (seeds/campaigns.csv) of a re-engagement kind (new_position, reapply_notice) as a select of
+    at most one row: campaign_name (the ledger's campaign_id), variants ('a|b' or blank: macro
+    campaign_variant), frequency_cap_days (no mail of any kind within this many days before) and histories
+    (the talent-pool statuses it may go to, '|'-separated, blank: any; macro catalogue_rule_holds). The
+    active campaign of the kind with the lowest priority (ties by name); none active: no row, no mail. -#}
 {% macro loop_campaign(kind) -%}
-    {%- set defaults = {
-        'new_position': ('new-position-alert', 'a|b', 7, 'rejected|declined|past_applicant|prospect'),
-        'reapply_notice': ('reapply-notice', '', 7, 'rejected|declined'),
-    } -%}
-    {%- if kind not in defaults -%}
+    {%- if kind not in ('new_position', 'reapply_notice') -%}
         {{ exceptions.raise_compiler_error("loop_campaign: unknown kind '" ~ kind ~ "' (new_position, reapply_notice)") }}
     {%- endif -%}
-    {%- set name, variants, cap, histories = defaults[kind] -%}
     select
-        '{{ name }}' as campaign_name,
-        cast('{{ variants }}' as varchar) as variants,
-        {{ cap }} as frequency_cap_days,
-        '{{ histories }}' as histories
-{%- endmacro %}
-
-
-{#- The talent-pool status `status` is one of the catalogue row's '|'-separated `histories` (blank: any). -#}
-{% macro is_in_histories(status, histories) -%}
-    (coalesce({{ histories }}, '') = '' or {{ dbt.position("'|' || " ~ status ~ " || '|'", "'|' || " ~ histories ~ " || '|'") }} > 0)
+        campaign as campaign_name,
+        variants,
+        cast(frequency_cap_days as integer) as frequency_cap_days,
+        history as histories
+    from {{ ref('campaigns') }}
+    where kind = '{{ kind }}' and active
+    qualify row_number() over (order by priority, campaign) = 1
 {%- endmacro %}

@@ -137,3 +137,44 @@ def test_a_crash_after_the_first_batch_then_a_rerun_sends_each_alert_exactly_onc
     _run(loop_copy.path, tmp_path / "outbox")
     written = _written(tmp_path / "outbox", "new_position")
     assert sorted(written) == sorted(batch), "every alert once, none twice"
+
+
+@pytest.mark.parametrize(
+    "view, kind", [("new_position_batch_checks", "new_position"), ("reapply_notice_batch_checks", "reapply_notice")]
+)
+def test_every_rule_of_an_alert_gate_view_has_its_expectation_and_back(loop_warehouse, view, kind):
+    from expectations.suites import RULES
+
+    with connect(loop_warehouse.path, read_only=True) as con:
+        columns = {
+            name
+            for name, type_ in con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ?",
+                [view],
+            ).fetchall()
+            if type_ == "BOOLEAN"
+        }
+    assert columns == set(RULES[kind])
+
+
+def test_a_bounce_landed_after_the_build_stops_the_alerts_and_nothing_is_sent(loop_copy, tmp_path):
+    """The gate reads the rules live: an address that bounced since the build stops the new-position send, the
+    failure names the candidate id and the rule, never the address; the notices gated before it went out."""
+    with connect(loop_copy.path) as con:
+        candidate, email = con.execute(
+            "select candidate_id, email from marts.new_position_batch order by candidate_id limit 1"
+        ).fetchone()
+        con.execute(
+            "insert into raw.sendgrid_events values ('L-seeded', 'sendgrid', 'seeded.json', 0, now(), 'late-bounce', ?)",
+            [json.dumps({"event": "bounce", "email": email, "timestamp": 1795000000, "sg_event_id": "late-bounce"})],
+        )
+    state = send_alerts(str(loop_copy.path), str(tmp_path / "outbox"), AS_OF, "outbox", return_state=True)
+    assert state.is_failed()
+    assert candidate in state.message and "is_suppressed" in state.message and "@" not in state.message
+    assert _written(tmp_path / "outbox", "new_position") == []
+    with connect(loop_copy.path, read_only=True) as con:
+        kinds = {
+            k for (k,) in con.execute("select distinct kind from outbox.send_ledger where run_id <> 'run-earlier'")
+        }
+    assert kinds <= {"reapply_notice"}

@@ -91,7 +91,8 @@ planned as (
     cross join campaign
     -- the histories the campaign is for; past the cool-off of their latest rejection (declined people: at
     -- once; never rejected: no cool-off)
-    where {{ is_in_histories('pool.pool_status', 'campaign.histories') }}
+    where
+        {{ catalogue_rule_holds('campaign.histories', 'pool.pool_status') }}
         and (pool.reapply_eligible_date is null or pool.reapply_eligible_date <= {{ as_of }})
 ),
 

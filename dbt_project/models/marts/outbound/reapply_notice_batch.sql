@@ -23,9 +23,9 @@ latest_rejection as (
         reapply_eligible_date
     from {{ ref('rejections') }}
     qualify row_number() over (
-        partition by candidate_id
-        order by reapply_eligible_date desc, closed_date desc, application_key desc
-    ) = 1
+            partition by candidate_id
+            order by reapply_eligible_date desc, closed_date desc, application_key desc
+        ) = 1
 ),
 
 open_families as (
@@ -81,7 +81,8 @@ planned as (
     inner join candidates on candidates.candidate_id = latest_rejection.candidate_id
     left join segments on segments.candidate_id = latest_rejection.candidate_id
     cross join campaign
-    where {{ is_in_histories('pool.pool_status', 'campaign.histories') }}
+    where
+        {{ catalogue_rule_holds('campaign.histories', 'pool.pool_status') }}
         and latest_rejection.reapply_eligible_date <= {{ as_of }}
         and latest_rejection.reapply_eligible_date
         > {{ dbt.dateadd('day', -(var('reapply_notice_window_days') | int), as_of) }}
