@@ -177,3 +177,26 @@ def test_a_bounce_landed_after_the_build_stops_the_alerts_and_nothing_is_sent(lo
         sent = con.execute("select distinct kind from outbox.send_ledger where run_id <> 'run-earlier'").fetchall()
     kinds = {kind for (kind,) in sent}
     assert kinds <= {"reapply_notice"}
+
+
+def test_sendgrid_mode_delivers_each_alert_and_notice_once_through_the_local_server(loop_copy):
+    """The same batches through the real SDK to the local SendGrid server (which validates each request): every
+    (person, job) and every rejection once, a second run sends nothing."""
+    from connectors.common.http import Backoff
+    from connectors.sinks.sendgrid.settings import SendGridSettings
+    from outbound.campaigns import CAMPAIGNS
+    from outbound.sendgrid_sends import send_sendgrid
+    from tests.servers.sendgrid_server import API_KEY, MailSendServer
+
+    expected = {kind: _batch(loop_copy.path, f"{kind}_batch") for kind in ("new_position", "reapply_notice")}
+    with MailSendServer() as server:
+        settings = SendGridSettings(
+            api_key=API_KEY, api_url=server.host, timeout_s=30.0, backoff=Backoff(base_s=0.001, cap_s=0.01)
+        )
+        for _ in range(2):
+            for kind in expected:
+                send_sendgrid(loop_copy.path, AS_OF, CAMPAIGNS[kind], sendgrid=settings, sleep=lambda s: None)
+    for kind, batch in expected.items():
+        delivered = [d for d in server.delivered if kind in d.categories]
+        assert sorted((d.custom_args["candidate_id"], d.custom_args["step"]) for d in delivered) == sorted(batch)
+        assert all(d.custom_args["kind"] == kind and d.template_data["kind"] == kind for d in delivered)
