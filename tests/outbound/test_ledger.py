@@ -10,6 +10,7 @@ from crm.warehouse import connect, ensure_schema
 from outbound.campaigns import NURTURE
 from outbound.ledger import record_recipients
 from outbound.outbox import write_outbox
+from tests.outbound.nurture_marts import create_nurture_marts
 
 LEDGER_BEFORE_ISSUE_18 = """
 create schema if not exists outbox;
@@ -64,26 +65,25 @@ def test_a_ledger_from_before_the_columns_is_migrated_and_keeps_its_rows(tmp_pat
         assert _ledger(con) == {"C0": (None, None, None), "C1": ("nurture", "b", "engineering|kanto|senior")}
 
 
-def test_a_written_batch_records_its_campaigns_kind_and_each_persons_segment(tmp_path):
+def test_a_written_batch_records_its_campaigns_kind_and_each_persons_variant_and_segment(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
-        con.execute("create schema marts")
-        con.execute("""
-            create table marts.nurture_batch as
-            select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, '候補者' as display_name,
-                   'nurture-engineering-2026-11' as campaign_id, '1' as step,
-                   case when i % 2 = 0 then 'engineering|kanto' else 'engineering|kansai' end as segment,
-                   case when i % 2 = 0 then 'a' else 'b' end as variant
-            from range(4) t(i)""")
-        con.execute("create table marts.nurture_audience as select * from marts.nurture_batch")
+        create_nurture_marts(
+            con,
+            """select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, '候補者' as display_name,
+                      'nurture-engineering' as campaign_id, '2026-11' as step,
+                      case when i % 2 = 0 then 'engineering|kanto' else 'engineering|kansai' end as segment,
+                      case when i % 2 = 0 then 'a' else 'b' end as variant
+               from range(4) t(i)""",
+        )
     summary = write_outbox(warehouse, tmp_path / "outbox", date(2026, 11, 25), NURTURE)
     assert summary.messages == 4
     with connect(warehouse, read_only=True) as con:
         ledger = _ledger(con)
-    assert {c: (k, s) for c, (k, _, s) in ledger.items()} == {
-        "C0": ("nurture", "engineering|kanto"),
-        "C1": ("nurture", "engineering|kansai"),
-        "C2": ("nurture", "engineering|kanto"),
-        "C3": ("nurture", "engineering|kansai"),
+    assert ledger == {
+        "C0": ("nurture", "a", "engineering|kanto"),
+        "C1": ("nurture", "b", "engineering|kansai"),
+        "C2": ("nurture", "a", "engineering|kanto"),
+        "C3": ("nurture", "b", "engineering|kansai"),
     }

@@ -18,6 +18,7 @@ from outbound.campaigns import NURTURE, REJECTION, _requests
 from outbound.outbox import write_outbox
 from outbound.relay_links import tracking_token
 from outbound.sendgrid_sends import send_sendgrid
+from tests.outbound.nurture_marts import create_nurture_marts
 from tests.servers.sendgrid_server import API_KEY, FailurePlan, MailSendServer
 
 AS_OF = date(2026, 11, 25)
@@ -77,22 +78,22 @@ def test_the_frequency_cap_holds_across_campaigns(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
-        con.execute("create schema if not exists marts")
-        con.execute("""create table marts.nurture_batch as
-            select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, 'n' as display_name,
-                   'engineering' as segment, 'nurture-engineering-2026-11' as campaign_id, '1' as step
-            from range(100) t(i)""")
-        con.execute("create table marts.nurture_audience as select candidate_id, segment from marts.nurture_batch")
+        create_nurture_marts(
+            con,
+            """select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, 'n' as display_name,
+                      'engineering' as segment, 'nurture-engineering-2026-11' as campaign_id, '1' as step
+               from range(100) t(i)""",
+        )
     first = write_outbox(warehouse, tmp_path / "outbox", AS_OF, NURTURE)
     assert first.messages == 100
     with connect(warehouse) as con:
         # a second campaign for the same people and 50 more; 10 of the new ones had a rejection mail last week
-        con.execute("""create or replace table marts.nurture_batch as
-            select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, 'n' as display_name,
-                   'sales' as segment, 'nurture-sales-2026-11' as campaign_id, '1' as step
-            from range(150) t(i)""")
-        con.execute(
-            "create or replace table marts.nurture_audience as select candidate_id, segment from marts.nurture_batch"
+        create_nurture_marts(
+            con,
+            """select 'C' || i as candidate_id, 'p' || i || '@example.jp' as email, 'n' as display_name,
+                      'sales' as segment, 'nurture-sales-2026-11' as campaign_id, '1' as step
+               from range(150) t(i)""",
+            replace=True,
         )
         con.execute(
             "insert into outbox.send_ledger select 'C' || i, 'rejection', 'greenhouse:' || i, 'b', 'outbox', "

@@ -15,6 +15,7 @@ from connectors.sinks.sendgrid.settings import SendGridSettings
 from connectors.sources import RAW_TABLES
 from crm.warehouse import connect, ensure_schema
 from outbound.sendgrid_sends import send_nurture_sendgrid
+from tests.outbound.nurture_marts import create_nurture_marts
 from tests.servers.sendgrid_server import API_KEY, FailurePlan, MailSendServer
 
 AS_OF = date(2026, 11, 25)
@@ -24,22 +25,18 @@ def _warehouse(tmp_path, people: int, bad_emails: tuple[int, ...] = ()) -> str:
     warehouse = tmp_path / "warehouse.duckdb"
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
-        con.execute("create schema if not exists marts")
-        con.execute(
-            """
-            create table marts.nurture_audience as
-            select 'C' || lpad(cast(i as varchar), 6, '0') as candidate_id,
-                   case when i % 2 = 0 then 'engineering' else 'sales' end as segment
-            from range(?) t(i)""",
-            [people],
-        )
-        con.execute(f"""
-            create table marts.nurture_batch as
+        create_nurture_marts(
+            con,
+            f"""
             select candidate_id,
                    case when cast(substr(candidate_id, 2) as integer) in ({",".join(map(str, bad_emails)) or "-1"})
                         then 'not-an-address' else 'person' || substr(candidate_id, 2) || '@example.jp' end as email,
                    '候補者' as display_name, segment, 'nurture-2026-11-' || segment as campaign_id, '1' as step
-            from marts.nurture_audience""")
+            from (select 'C' || lpad(cast(i as varchar), 6, '0') as candidate_id,
+                         case when i % 2 = 0 then 'engineering' else 'sales' end as segment
+                  from range(?) t(i))""",
+            [people],
+        )
     return str(warehouse)
 
 

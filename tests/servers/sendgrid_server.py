@@ -60,6 +60,7 @@ class Delivered:
     categories: list[str]
     body_index: int
     template_data: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)  # the personalization's headers over the message's
 
 
 @dataclass
@@ -138,6 +139,7 @@ class MailSendServer:
                             categories=list(body.get("categories", [])),
                             body_index=index,
                             template_data=personalization.get("dynamic_template_data", {}),
+                            headers={**(body.get("headers") or {}), **(personalization.get("headers") or {})},
                         )
                     )
             if self.events_dir is not None:
