@@ -92,7 +92,9 @@ def test_nurture_requests_name_kind_campaign_and_variant_and_carry_one_click_uns
     assert len(prospect.template_data["jobs"]) == 3
     with connect(warehouse, read_only=True) as con:
         ledger = dict(
-            con.execute("select candidate_id, (kind, coalesce(variant, ''), segment) from outbox.send_ledger").fetchall()
+            con.execute(
+                "select candidate_id, (kind, coalesce(variant, ''), segment) from outbox.send_ledger"
+            ).fetchall()
         )
     assert ledger["C1"] == ("nurture", by_person["C1"].custom_args["variant"], kanto.template_data["segment"])
     assert ledger["C4"] == ("nurture", "", "engineering × 東京都 × 3-5 years × rejected_before")
