@@ -90,6 +90,9 @@ WAREHOUSE_COUNTS = {
     "identity_review_queue": "select count(*) from marts.identity_review_queue",
     "provisions_total": "select count(*) from outbox.provision_log where status = 'provided'",
 }
+# every message in the send ledger by its kind (nurture, new_position, reapply_notice, rejection, consent_renewal)
+KINDS = ("nurture", "new_position", "reapply_notice", "rejection", "consent_renewal")
+LEDGER_BY_KIND = "select kind, count(*) from outbox.send_ledger where kind is not null group by kind"
 # the credit ledger's latest row per company, summed: referrals, free slots earned and left, unmatched
 RELAY_CREDITS = """
     select coalesce(sum(referrals_to_date), 0), coalesce(sum(slots_earned_to_date), 0), coalesce(sum(slots_left), 0),
@@ -119,6 +122,12 @@ def read_warehouse_counts(warehouse: str) -> dict[str, int]:
         for source, field_name, rule, n in issues:
             counts[f"field_issues:{source}"] = counts.get(f"field_issues:{source}", 0) + int(n)
             counts[f"field_issue:{source}:{field_name}:{rule}"] = int(n)
+        try:
+            by_kind = dict(con.execute(LEDGER_BY_KIND).fetchall())
+        except duckdb.BinderException:  # a warehouse whose ledger has no kind column yet
+            by_kind = {}
+        for kind in KINDS:
+            counts[f"sent:{kind}"] = int(by_kind.get(kind, 0))
         row = con.execute(RELAY_CREDITS).fetchone()
         for name, value in zip(("relay_referrals", "relay_slots_earned", "relay_slots_left", "relay_unmatched"), row):
             counts[name] = int(value)
@@ -146,6 +155,7 @@ class RunSummary:
     outbox_dir: str
     warehouse: dict[str, int] = field(default_factory=dict)
     outbound: object = None  # flows.send.RejectionsAndReferrals
+    alerts: object = None  # flows.send.AlertSends
 
     def _settled(self) -> tuple[int, int]:
         accepted = getattr(self.ingest, "in_doubt_accepted", 0) + self.send.settled_accepted
@@ -171,6 +181,33 @@ class RunSummary:
             f"{w.get('provisions_total', 0):,}); credits: {w.get('relay_referrals', 0):,} referrals, "
             f"{w.get('relay_slots_earned', 0):,} free slots earned, {w.get('relay_slots_left', 0):,} left; {reconciled}",
         ]
+
+    def _alert_lines(self) -> list[str]:
+        """The re-engagement mail of this run, per kind, and every message in the send ledger by kind."""
+        lines = []
+        if self.alerts is not None:
+            for label, mail in (
+                ("Re-application notices", self.alerts.reapply_notice),
+                ("New-position alerts", self.alerts.new_position),
+            ):
+                verb = "accepted by SendGrid" if mail.mode == "sendgrid" else "written to the outbox"
+                lines.append(
+                    f"{label}: {mail.messages:,} {verb} ({mail.already_sent:,} already sent, {mail.capped:,} held by "
+                    "the frequency cap"
+                    + (
+                        f"; {len(mail.refused):,} refused, {mail.in_doubt:,} in doubt"
+                        if mail.mode == "sendgrid"
+                        else ""
+                    )
+                    + ")"
+                )
+        w = self.warehouse
+        if any(key.startswith("sent:") for key in w):
+            lines.append(
+                "Mail by kind (send ledger, all runs): "
+                + ", ".join(f"{kind} {w.get(f'sent:{kind}', 0):,}" for kind in KINDS)
+            )
+        return lines
 
     def _source_rows(self):
         """Per source: files loaded and skipped this run, records read, landed and quarantined this run, all
@@ -283,6 +320,7 @@ class RunSummary:
             lines.append(
                 f"Messages written to the outbox: {s.messages:,} in {s.batches} batch(es) -> {self.outbox_dir} ({held})"
             )
+        lines += self._alert_lines()
         lines += self._outbound_lines()
         return "\n".join(lines)
 
@@ -331,13 +369,17 @@ class RunSummary:
             f"{s.capped:,} capped; {w.get('suppressed_addresses', 0):,} suppressed addresses"
             + (f"; {len(s.refused):,} refused; {s.in_doubt:,} in doubt" if s.mode == "sendgrid" else ""),
         ]
-        out += [f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}" for line in self._outbound_lines()]
+        out += [
+            f"**{line.split(':', 1)[0]}:**{line.split(':', 1)[1]}"
+            for line in self._alert_lines() + self._outbound_lines()
+        ]
         return "\n".join(out)
 
 
 RUNBOOK_SECTIONS = {
     "ingest-sources": "A file was quarantined",
     "build-warehouse": "A quality gate failed, or a dbt test",
+    "send-alerts": "SendGrid rate-limits, fails, or refuses the key",
     "send-nurture": "SendGrid rate-limits, fails, or refuses the key",
     "send-rejections-and-referrals": "Career Relay refuses the key, is down, or a referral push is pending",
 }

@@ -7,6 +7,7 @@ freshness); the gates keep what dbt cannot see or must not wait for:
   nurture     in the send flow, right before sending: the batch about to go out, and its size
   rejections  right before the rejection mail: the batch about to go out
   referrals   right before Career Relay: the people whose data is about to leave
+  new-position, reapply-notice   right before the new-position alerts and the re-application notices
 The send gates read `marts.<batch>_checks`: views dbt builds from the same rule macros the batch marts are
 built with (dbt_project/macros/outbound/may_be_mailed.sql), over views of the landed SendGrid events, the
 send ledger, the provision log and the erasure list. So the gate and the mart apply one rule, and an
@@ -259,6 +260,16 @@ RULES = {
         "is_rejected": (True, "every mail answers a rejected application"),
         "is_already_sent": (False, "no rejection is mailed twice (the send ledger, as it is now)"),
     },
+    "new_position": {
+        **MAIL_RULES,
+        "is_already_sent": (False, "nobody is told about the same job twice (the send ledger, as it is now)"),
+        "is_within_frequency_cap": (False, "nobody mailed within the campaign's frequency cap (the send ledger, now)"),
+    },
+    "reapply_notice": {
+        **MAIL_RULES,
+        "is_already_sent": (False, "no rejection gets two re-application notices (the send ledger, as it is now)"),
+        "is_within_frequency_cap": (False, "nobody mailed within the campaign's frequency cap (the send ledger, now)"),
+    },
     "referral": {
         "has_relay_consent": (True, "the person consented to the provision of their data to Career Relay (APPI)"),
         "is_consent_reference_current": (True, "the row names the record holding that consent"),
@@ -350,7 +361,29 @@ OUTBOUND_SUITES = (
     ),
 )
 
-SUITES = RAW_SUITES + (LOAD_VOLUMES,) + NURTURE_SUITES + OUTBOUND_SUITES
+# issue 18's re-engagement mail, each gated right before its send (flows/send.py, send-alerts)
+ALERT_SUITES = (
+    GateSuite(
+        "new_position_batch",
+        "new-position",
+        "Every new-position alert about to go out passes every new_position rule (macro mail_rules), evaluated "
+        "now against the landed events and the send ledger; one alert per person per run.",
+        "select * from marts.new_position_batch_checks",
+        _rules("new_position", ("candidate_id", "one alert per person in the batch")),
+        index_columns=("candidate_id", "step"),
+    ),
+    GateSuite(
+        "reapply_notice_batch",
+        "reapply-notice",
+        "Every re-application notice about to go out passes every reapply_notice rule (macro mail_rules), "
+        "evaluated now against the landed events and the send ledger; one notice per person.",
+        "select * from marts.reapply_notice_batch_checks",
+        _rules("reapply_notice", ("candidate_id", "one notice per person in the batch")),
+        index_columns=("candidate_id", "step"),
+    ),
+)
+
+SUITES = RAW_SUITES + (LOAD_VOLUMES,) + NURTURE_SUITES + OUTBOUND_SUITES + ALERT_SUITES
 
 # What a stage records once it has passed: the raw gate marks the loads it checked.
 AFTER_PASS = {

@@ -1,5 +1,5 @@
 """pipeline: sync-engagement-events (landing only) -> ingest-sources -> build-warehouse (gates + dbt) ->
-send-nurture -> send-rejections-and-referrals, each a subflow.
+send-alerts -> send-nurture -> send-rejections-and-referrals, each a subflow.
 
     python -m flows.pipeline --landing DIR --warehouse PATH [--send-mode outbox|sendgrid] [--outbox DIR]
 """
@@ -22,7 +22,7 @@ from flows.defaults import send_defaults, today_in_tokyo
 from flows.engagement import sync_engagement_events
 from flows.ingest import ingest_sources
 from flows.quality import failed_with
-from flows.send import SendMode, send_nurture, send_rejections_and_referrals
+from flows.send import SendMode, send_alerts, send_nurture, send_rejections_and_referrals
 
 
 @flow(name="pipeline", log_prints=False)
@@ -57,10 +57,18 @@ def pipeline(
     build_state = build_warehouse(warehouse, as_of, return_state=True)
     if build_state.is_failed():
         return _failed("build-warehouse", build_state, ingest, [])
+    alerts_state = send_alerts(warehouse, outbox_dir, as_of, send_mode, return_state=True)
+    if alerts_state.is_failed():
+        return _failed("send-alerts", alerts_state, ingest, [])
+    alerts = alerts_state.result()
+    sent = [
+        f"{alerts.reapply_notice.messages:,} re-application notices, {alerts.new_position.messages:,} new-position "
+        f"alerts ({send_mode})"
+    ]
     send_state = send_nurture(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if send_state.is_failed():
-        return _failed("send-nurture", send_state, ingest, [])
-    sent = [f"{send_state.result().messages:,} nurture messages ({send_mode})"]
+        return _failed("send-nurture", send_state, ingest, sent)
+    sent.append(f"{send_state.result().messages:,} nurture messages ({send_mode})")
     outbound_state = send_rejections_and_referrals(warehouse, outbox_dir, as_of, send_mode, return_state=True)
     if outbound_state.is_failed():
         return _failed("send-rejections-and-referrals", outbound_state, ingest, sent)
@@ -73,6 +81,7 @@ def pipeline(
         outbox_dir=outbox_dir,
         warehouse=read_warehouse_counts(warehouse),
         outbound=outbound_state.result(),
+        alerts=alerts,
     )
     create_markdown_artifact(
         key="pipeline-summary",

@@ -1,5 +1,9 @@
 """The outbound flows, each idempotent by its ledger: a retried task or flow run sends only what no run got to.
 
+send-alerts                     the re-engagement mail of the day: re-application notices (a cool-off ended
+                                while a job of the family is open), then new-position alerts (a job that fits
+                                opened), each behind its own gate; before the nurture mail, so the timely mail
+                                wins the frequency cap
 send-nurture                    this month's nurture mail per segment
 send-rejections-and-referrals   rejection mail with the personal Career Relay link, then the referrals of
                                 people who consented, to the Career Relay API or as CSV for the operator
@@ -147,6 +151,41 @@ def send_nurture(
     with hold(WAREHOUSE, SENDGRID):
         state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, "nurture", "nurture")
     return failed_with(state) if state.is_failed() else state.result()
+
+
+@dataclass
+class AlertSends:
+    reapply_notice: SendSummary
+    new_position: SendSummary
+
+
+@flow(name="send-alerts")
+def send_alerts(
+    warehouse: str = "data/warehouse.duckdb",
+    outbox_dir: str | None = None,
+    as_of: date | None = None,
+    send_mode: SendMode = "outbox",
+) -> AlertSends:
+    """Re-application notices, then new-position alerts (issue 18), each behind its own gate and exactly once by
+    the send ledger (once per rejection, once per person and job).
+
+    Args:
+        warehouse: the DuckDB file (relative paths resolve against the checkout).
+        outbox_dir: where outbox mode writes request bodies; 'outbox' beside the warehouse when empty.
+        as_of: the run date; today in Asia/Tokyo when empty.
+        send_mode: outbox (write the exact requests, send nothing) or sendgrid (send through the API).
+    """
+    _check_mode(send_mode)
+    warehouse, outbox_dir, as_of = send_defaults(warehouse, outbox_dir, as_of)
+    with hold(WAREHOUSE, SENDGRID):
+        sent = {}
+        for kind in ("reapply_notice", "new_position"):
+            # the gate's stage names its Prefect artifact, which takes dashes only
+            state = _send_campaign(warehouse, outbox_dir, as_of, send_mode, kind, kind.replace("_", "-"))
+            if state.is_failed():
+                return failed_with(state)
+            sent[kind] = state.result()
+    return AlertSends(**sent)
 
 
 @dataclass

@@ -119,6 +119,9 @@ REJECTION = Campaign(
 
 CAMPAIGNS = {c.kind: c for c in (NURTURE, REJECTION)}
 
+# the new-position alerts and re-application notices build on Campaign and register themselves in CAMPAIGNS
+import outbound.alerts  # noqa: E402, F401
+
 
 def plan_batches(con, campaign: Campaign, as_of: date, settings: NurtureSettings, summary: SendSummary) -> list[Batch]:
     """The gated batch minus everyone already in the ledger (any status) or within the frequency cap, in

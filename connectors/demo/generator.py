@@ -20,7 +20,7 @@ from .prospects import write_prospects
 from .writers import CsvFile, JsonArray, JsonArrayPages, JsonLines, KeyedFiles
 
 GREENHOUSE_PAGE_SIZE = 5000
-DATA_END = date(2026, 9, 30)  # nothing in the demo happens after this day
+DATA_END = date(2026, 9, 30)  # nothing in the demo happens after this day but new job postings opening
 UTC = UTC
 JST = timezone(timedelta(hours=9))
 
@@ -129,6 +129,45 @@ def make_openings(rng: random.Random) -> list[Opening]:
     return openings
 
 
+# New jobs open during the demo window (issue 18's new-position alerts): one posting every NEW_OPENING_EVERY
+# days from NEW_OPENINGS_FROM, each open for NEW_OPENING_DAYS, so a run on any day of the window finds jobs
+# opened in its last weeks. Their own generator and ids (JOB-1001...): the other records are the same bytes.
+NEW_OPENINGS_FROM = date(2026, 10, 4)
+NEW_OPENINGS_UNTIL = date(2027, 12, 31)
+NEW_OPENING_EVERY = 10
+NEW_OPENING_DAYS = 120
+
+
+def make_new_openings(seed: int) -> list[Opening]:
+    """Postings that open after the demo's history ends (DATA_END), in turn for every job family."""
+    rng = random.Random(f"new-openings-{seed}")
+    families = list(catalog.JOB_FAMILIES.items())
+    openings = []
+    posted, number = NEW_OPENINGS_FROM, 1000
+    while posted <= NEW_OPENINGS_UNTIL:
+        number += 1
+        family, (stem, skills) = families[(number - 1001) % len(families)]
+        level_name, min_years, _ = rng.choice(catalog.LEVELS)
+        prefecture, _, localities = catalog.PREFECTURES[rng.choice((0, 0, 0, 2, 5))]
+        openings.append(
+            Opening(
+                job_id=f"JOB-{number:04d}",
+                greenhouse_id=4000 + number,
+                indeed_key=hashlib.sha1(f"job{number}".encode()).hexdigest()[:16],
+                family=family,
+                title=f"{level_name}{stem}".strip(),
+                prefecture=prefecture,
+                locality=localities[0][0],
+                skills=tuple(rng.sample(skills, k=min(3, len(skills)))),
+                min_years=min_years,
+                posted=posted,
+                valid_through=posted + timedelta(days=NEW_OPENING_DAYS),
+            )
+        )
+        posted += timedelta(days=NEW_OPENING_EVERY)
+    return openings
+
+
 class DemoWriter:
     """Owns every output file and turns one person's journey into source records."""
 
@@ -185,12 +224,12 @@ class DemoWriter:
             "utf-8",
         )
 
-    def write_jobs(self) -> None:
+    def write_jobs(self, openings: list[Opening] | None = None) -> None:
         folder = self.out / "jobs"
         folder.mkdir(parents=True, exist_ok=True)
         import orjson
 
-        for opening in self.openings:
+        for opening in self.openings if openings is None else openings:
             posting = {
                 "@context": "https://schema.org/",
                 "@type": "JobPosting",
@@ -797,6 +836,7 @@ def generate(people: int, seed: int, out: Path, options: DemoOptions | None = No
     )
     try:
         writer.write_jobs()
+        writer.write_jobs(make_new_openings(seed))
         index = 1
         while index <= people:
             person = make_person(index, rng)

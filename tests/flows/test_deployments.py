@@ -124,7 +124,8 @@ def test_a_failed_send_run_retried_from_the_api_completes_and_sends_each_message
         limits = {c["name"]: c["limit"] for c in client.post("/v2/concurrency_limits/filter", json={}).json()}
         ours = {name: limit for name, limit in limits.items() if not name.startswith("deployment:")}
         assert ours == {"warehouse": 1, "sink-sendgrid": 1, "sink-career-relay": 1}
-        assert sorted(limit for name, limit in limits.items() if name.startswith("deployment:")) == [1] * 9
+        # one per deployment, send-alerts included
+        assert sorted(limit for name, limit in limits.items() if name.startswith("deployment:")) == [1] * 10
 
         warehouse = tmp_path / "warehouse.duckdb"
         shutil.copyfile(built_warehouse[0], warehouse)

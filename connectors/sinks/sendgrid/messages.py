@@ -142,3 +142,69 @@ def rejection_request(recipients: list[dict], batch_id: str, sender: SenderSetti
             )
         )
     return mail.get()
+
+
+def _job_url(sender: SenderSettings, job_id: str, campaign_id: str) -> str:
+    """The job's page on the careers site, tagged with the campaign (the form nurture_request uses)."""
+    return f"{sender.careers_url}/jobs/{quote(str(job_id))}?utm_source=crm&utm_campaign={quote(campaign_id)}"
+
+
+def _loop_custom_args(person: dict, kind: str, campaign_id: str, batch_id: str) -> dict:
+    """custom_args of one recipient (_personalization adds the variant)."""
+    return {
+        "candidate_id": person["candidate_id"],
+        "campaign_id": campaign_id,
+        "batch_id": batch_id,
+        "step": str(person["step"]),
+        "kind": kind,
+    }
+
+
+def new_position_request(recipients: list[dict], campaign_id: str, batch_id: str, sender: SenderSettings) -> dict:
+    """A job that fits them opened. recipients: dicts with candidate_id, email, display_name, step (the job id),
+    variant, language, job_id, job_title, job_location and reasons (plain-language sentences)."""
+    mail = _mail(sender, sender.new_position_template_id, _categories("new_position", campaign_id))
+    for person in recipients:
+        mail.add_personalization(
+            _personalization(
+                person,
+                {
+                    "job_title": person.get("job_title") or "",
+                    "job_url": _job_url(sender, person["job_id"], campaign_id),
+                    "job_location": person.get("job_location") or "",
+                    "reasons": list(person.get("reasons") or []),
+                },
+                _loop_custom_args(person, "new_position", campaign_id, batch_id),
+                sender,
+            )
+        )
+    return mail.get()
+
+
+def reapply_notice_request(recipients: list[dict], campaign_id: str, batch_id: str, sender: SenderSettings) -> dict:
+    """They may apply again. recipients: dicts with candidate_id, email, display_name, step (the rejected
+    application's key), variant, language, job_family_label, eligible_date (ISO) and jobs (at most 3 dicts with
+    job_id, title and reasons)."""
+    mail = _mail(sender, sender.reapply_notice_template_id, _categories("reapply_notice", campaign_id))
+    for person in recipients:
+        jobs = [
+            {
+                "title": job.get("title") or "",
+                "url": _job_url(sender, job["job_id"], campaign_id),
+                "reasons": list(job.get("reasons") or []),
+            }
+            for job in (person.get("jobs") or [])[:3]
+        ]
+        mail.add_personalization(
+            _personalization(
+                person,
+                {
+                    "job_family": person.get("job_family_label") or "",
+                    "eligible_date": person.get("eligible_date") or "",
+                    "jobs": jobs,
+                },
+                _loop_custom_args(person, "reapply_notice", campaign_id, batch_id),
+                sender,
+            )
+        )
+    return mail.get()

@@ -31,6 +31,12 @@ class SenderSettings:
     rejection_template_id: str = field(
         default_factory=lambda: _env("SENDGRID_REJECTION_TEMPLATE_ID", "d-00000000000000000000000000000002")
     )
+    new_position_template_id: str = field(
+        default_factory=lambda: _env("SENDGRID_NEW_POSITION_TEMPLATE_ID", "d-00000000000000000000000000000003")
+    )
+    reapply_notice_template_id: str = field(
+        default_factory=lambda: _env("SENDGRID_REAPPLY_NOTICE_TEMPLATE_ID", "d-00000000000000000000000000000004")
+    )
     careers_url: str = field(default_factory=lambda: _env("CRM_CAREERS_URL", "https://example.co.jp/careers"))
     # the List-Unsubscribe header (RFC 8058 one-click): a page that takes a POST and unsubscribes the candidate
     # from the ASM group, and a mailbox whose mail does the same

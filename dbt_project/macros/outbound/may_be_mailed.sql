@@ -107,11 +107,11 @@
 
 
 {#- The rules of each kind of outbound row, as (column, expression, the value that lets the row go):
-    mail (anyone we may send recruiting mail), nurture and rejection (mail plus the send ledger’s rules of
-    that campaign), referral (a provision of personal data to Career Relay). `row` is the batch row’s alias
-    (candidate_id, email, campaign_id, step, application_key, consent_reference; batch_built_at for the send
-    ledger’s rules; frequency_cap_days for nurture, the campaign's cap from the catalogue), `person` the alias
-    of its marts.candidates row. -#}
+    mail (anyone we may send recruiting mail), nurture, rejection, new_position and reapply_notice (mail plus
+    the send ledger’s rules of that campaign), referral (a provision of personal data to Career Relay). `row`
+    is the batch row’s alias (candidate_id, email, campaign_id, step, application_key, consent_reference;
+    batch_built_at for the send ledger’s rules; frequency_cap_days for nurture, new_position and
+    reapply_notice, the campaign's cap from the catalogue), `person` the alias of its marts.candidates row. -#}
 {% macro mail_rules(kind, row, person) -%}
     {%- set rules = [
         ('has_email', row ~ '.email is not null', true),
@@ -134,6 +134,14 @@
             ('is_rejected', is_rejected_application(row ~ '.application_key'), true),
             ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', none, row ~ '.batch_built_at'), false),
         ]) -%}
+    {%- elif kind in ('new_position', 'reapply_notice') -%}
+        {#- once per (person, job) or per rejection: the step is the job id or the rejected application's key -#}
+        {%- do rules.extend([
+            ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', row ~ '.candidate_id',
+                row ~ '.batch_built_at'), false),
+            ('is_within_frequency_cap', was_mailed_within_frequency_cap(row ~ '.candidate_id', row ~ '.batch_built_at',
+                row ~ '.frequency_cap_days'), false),
+        ]) -%}
     {%- elif kind == 'referral' -%}
         {#- personal data leaves for Career Relay: consent to that provision (Japan’s APPI), not mail consent -#}
         {%- set rules = [
@@ -151,7 +159,7 @@
             ('is_already_provided', was_provided_to_career_relay(row ~ '.candidate_id'), false),
         ] -%}
     {%- else -%}
-        {{ exceptions.raise_compiler_error("mail_rules: unknown kind '" ~ kind ~ "' (mail, nurture, rejection, referral)") }}
+        {{ exceptions.raise_compiler_error("mail_rules: unknown kind '" ~ kind ~ "' (mail, nurture, rejection, new_position, reapply_notice, referral)") }}
     {%- endif -%}
     {{ return(rules) }}
 {%- endmacro %}
