@@ -171,3 +171,35 @@ def test_template_ids_come_from_the_api_by_name_and_an_explicit_override_wins(mo
         assert ids.resolve("nurture", {**body, "template_id": "d-0123456789abcdef0123456789abcdef"}).startswith("d-01")
         monkeypatch.setenv("SENDGRID_NURTURE_TEMPLATE_ID", "d-00000000000000000000000000000001")
         assert ids.resolve("nurture", body) == "d-00000000000000000000000000000001"
+
+
+def _unpinned(monkeypatch) -> None:
+    for kind in KINDS:
+        monkeypatch.delenv(f"SENDGRID_{kind.upper()}_TEMPLATE_ID", raising=False)
+
+
+def test_sendgrid_mode_sends_with_the_ids_of_the_uploaded_templates(tmp_path, monkeypatch):
+    from outbound.sendgrid_sends import send_nurture_sendgrid
+    from tests.outbound.test_sendgrid_sends import _ledger, _warehouse
+
+    _unpinned(monkeypatch)
+    warehouse = _warehouse(tmp_path, 30)
+    with MailSendServer() as server:
+        settings = _settings(server)
+        templates.upload(make_client(settings), settings)
+        summary = send_nurture_sendgrid(warehouse, AS_OF, sendgrid=settings)
+    nurture_ja = next(t.id for t in server.api.templates.values() if t.name == "crm-nurture-ja")
+    assert summary.messages == 30 and {d.template_id for d in server.delivered} == {nurture_ja}
+    assert _ledger(warehouse) == {"accepted": 30}
+
+
+def test_sendgrid_mode_without_the_templates_stops_before_sending_and_says_how_to_upload(tmp_path, monkeypatch):
+    from outbound.sendgrid_sends import send_nurture_sendgrid
+    from tests.outbound.test_sendgrid_sends import _ledger, _warehouse
+
+    _unpinned(monkeypatch)
+    warehouse = _warehouse(tmp_path, 3)
+    with MailSendServer() as server:
+        with pytest.raises(SendGridKeyMissing, match=r"crm-nurture-ja.*python -m outbound.templates upload"):
+            send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server))
+    assert server.delivered == [] and _ledger(warehouse) == {}  # nothing sent, nothing left pending
