@@ -254,19 +254,18 @@ def write_previews(body: dict, kind: str, folder: Path) -> list[Path]:
             continue
         data = personalization.get("dynamic_template_data") or {}
         template = template_for(kind, data.get("language") or DEFAULT_LANGUAGE)
+        path = preview_path(folder, candidate_id)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{_file_safe(candidate_id)}.html"
         path.write_text(preview_html(template, data), encoding="utf-8")
         written.append(path)
     return written
 
 
-def _file_safe(candidate_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", str(candidate_id))
-
-
 def preview_path(folder: Path, candidate_id: str) -> Path:
-    return folder / f"{_file_safe(candidate_id)}.html"
+    """`<folder>/<candidate id>.html` (crm/erasure.py finds a person's files by this name)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", str(candidate_id)):
+        raise ValueError(f"candidate id {candidate_id!r} is not a plain file name")
+    return folder / f"{candidate_id}.html"
 
 
 # ---- SendGrid's Templates API
