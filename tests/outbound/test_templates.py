@@ -203,3 +203,17 @@ def test_sendgrid_mode_without_the_templates_stops_before_sending_and_says_how_t
         with pytest.raises(SendGridKeyMissing, match=r"crm-nurture-ja.*python -m outbound.templates upload"):
             send_nurture_sendgrid(warehouse, AS_OF, sendgrid=_settings(server))
     assert server.delivered == [] and _ledger(warehouse) == {}  # nothing sent, nothing left pending
+
+
+def test_the_check_command_passes_on_the_templates_as_committed(capsys):
+    assert templates.main(["check"]) == 0
+    assert "10 templates use only the dynamic data the project sends" in capsys.readouterr().out
+
+
+def test_the_upload_refuses_a_template_that_uses_data_the_project_does_not_send():
+    bad = replace(templates.template_for("nurture", "ja"), html="<p>{{salary}}</p>")
+    with MailSendServer() as server:
+        settings = _settings(server)
+        with pytest.raises(templates.TemplateProblem, match=r"crm-nurture-ja .*html: salary"):
+            templates.upload(make_client(settings), settings, [bad])
+    assert server.api.calls == []  # refused before anything was written
