@@ -22,6 +22,11 @@ from outbound.campaigns import CAMPAIGNS
 from outbound.outbox import write_outbox
 from outbound.retention import RetentionSettings, renewal_campaign
 
+try:  # the new kinds (issue 18, part B) join CAMPAIGNS when their module is imported
+    import outbound.alerts  # noqa: F401
+except ImportError:
+    pass
+
 AS_OF = date(2026, 11, 25)
 
 
