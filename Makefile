@@ -13,7 +13,7 @@ DEMO_SEED ?= 42
 LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: run test lint format install demo docs docs-serve site server worker deploy run-deployment bench bench-dedupe clean
+.PHONY: run test lint format install demo docs docs-serve site server worker deploy run-deployment upload-templates bench bench-dedupe clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,9 @@ run-deployment: $(STAMP)  ## start a deployment on the local server (make server
 worker: $(STAMP)  ## only a process worker, for a server started elsewhere (PREFECT_API_URL)
 	PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)} $(BIN)/prefect worker start --pool crm-process \
 		--type process --install-policy never
+
+upload-templates: $(STAMP)  ## create or update the mail templates (templates/sendgrid/) in SendGrid (SENDGRID_API_KEY)
+	$(BIN)/python -m outbound.templates upload
 
 deploy: $(STAMP)  ## register every deployment in prefect.yaml with the server, with its pool and limits
 	export PREFECT_API_URL=$${PREFECT_API_URL:-$(PREFECT_LOCAL_API)}; \

@@ -8,7 +8,8 @@ that a rerun would not finish):
 - quarantined records that hold their address or phone however written (case, spaces, full-width digits,
   +81 or 0 forms: matched on normalised forms);
 - their personalization (address, name, template data) in every stored SendGrid request body
-  (`outbox.messages`) and in the outbox JSON files on disk;
+  (`outbox.messages`) and in the outbox JSON files on disk, and the HTML of their mails the outbox rendered
+  beside those files (`<outbox>/<campaign>/<batch>/<candidate id>.html`);
 - their rows in the Career Relay CSV exports;
 - their rows in the dbt-built tables (gone for good at the next build anyway).
 What it keeps, and the receipt says so: keyed hashes of their normalised emails and phones in
@@ -197,6 +198,11 @@ def _erase_locally(
         candidate_id,
         emails,
     )
+    removed["outbox HTML previews"] = _remove_outbox_previews(
+        {Path(f) for (f,) in con.execute("select file from outbox.messages where file is not null").fetchall()},
+        outbox_dir,
+        candidate_id,
+    )
     removed["Career Relay CSV exports (rows)"], removed["Career Relay CSV export files"] = _redact_relay_exports(
         relay_export_dir, tokens, emails, phones
     )
@@ -364,6 +370,19 @@ def _redact_outbox_files(paths: set[Path], candidate_id: str, emails: list[str])
             _replace(path, orjson.dumps(redacted, option=orjson.OPT_INDENT_2))
             count += 1
     return count
+
+
+def _remove_outbox_previews(message_files: set[Path], outbox_dir: Path, candidate_id: str) -> int:
+    """The person's rendered mails: `<candidate id>.html` in the folder beside each outbox request body."""
+    name = f"{candidate_id}.html"
+    pages = {file.with_suffix("") / name for file in message_files}
+    pages |= set(outbox_dir.glob(f"*/*/{name}") if outbox_dir.is_dir() else [])
+    removed = 0
+    for page in sorted(pages):
+        if page.is_file():
+            page.unlink()
+            removed += 1
+    return removed
 
 
 def _replace(path: Path, data: bytes) -> None:

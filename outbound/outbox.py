@@ -1,5 +1,6 @@
 """Outbox mode: the exact request bodies go to `outbox.messages` and to files, and every recipient to the
-send ledger; nothing leaves the machine."""
+send ledger; nothing leaves the machine. Beside each body, each personalization rendered with the project's
+templates (outbound/templates.py): `<outbox>/<campaign>/<batch>/<candidate>.html`, for a recruiter to read."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from outbound.settings import NurtureSettings
 
 from .campaigns import NURTURE, Batch, Campaign, SendSummary, plan_batches
 from .ledger import batch_id_for, now, record_recipients
+from .templates import write_previews
 
 
 def write_outbox(
@@ -52,6 +54,7 @@ def _write_batch(
     path = outbox_dir / batch.campaign_id / f"{batch_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(body, option=orjson.OPT_INDENT_2))
+    write_previews(body, campaign.kind, path.with_suffix(""))
     record_recipients(
         con,
         batch.recipients,

@@ -50,6 +50,7 @@ from outbound.settings import NurtureSettings
 
 from .campaigns import NURTURE, Batch, Campaign, SendSummary, plan_batches
 from .ledger import batch_id_for, now, record_recipients
+from .templates import TemplateIds
 
 
 def send_sendgrid(
@@ -70,6 +71,7 @@ def send_sendgrid(
         sendgrid or SendGridSettings(),
     )
     client = make_client(sendgrid)
+    template_ids = TemplateIds(client, sendgrid, sleep=sleep)  # by name, from SendGrid's Templates API
     rng = random.Random()
     summary = SendSummary(mode="sendgrid")
     with connect(warehouse) as con:
@@ -78,7 +80,7 @@ def send_sendgrid(
             "select count(*) from outbox.send_ledger where mode = 'sendgrid' and status = 'sending'"
         ).fetchone()[0]
         for batch in plan_batches(con, campaign, as_of, settings, summary):
-            _send(con, client, campaign, batch, sender, sendgrid, run_id, summary, sleep, rng)
+            _send(con, client, campaign, batch, sender, sendgrid, run_id, summary, sleep, rng, template_ids)
             if after_batch:
                 after_batch(summary)
     return summary
@@ -172,9 +174,11 @@ def _send(
     summary: SendSummary,
     sleep,
     rng,
+    template_ids: TemplateIds,
 ) -> None:
     batch_id = batch_id_for(batch.campaign_id, batch.recipients)
     body = campaign.build_request(batch, batch_id, sender)
+    body["template_id"] = template_ids.resolve(campaign.kind, body)
     if sendgrid.sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
     record_recipients(con, batch.recipients, batch.campaign_id, batch_id, "sendgrid", "sending", run_id)
@@ -227,6 +231,7 @@ def _send(
                 summary,
                 sleep,
                 rng,
+                template_ids,
             )
     elif isinstance(outcome, InDoubt):
         summary.in_doubt += len(batch.recipients)

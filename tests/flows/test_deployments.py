@@ -21,7 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.sinks.sendgrid.client import make_client
+from connectors.sinks.sendgrid.settings import SendGridSettings
 from crm.warehouse import connect
+from outbound.templates import upload
 from tests.conftest import REPO
 from tests.servers.sendgrid_server import API_KEY, FailurePlan, MailSendServer
 
@@ -47,6 +50,9 @@ def _wait_for(what: str, check, timeout_s: float, every_s: float = 1.0):
 @pytest.fixture(scope="module")
 def sendgrid():
     with MailSendServer() as server:
+        # the account as an operator sets it up: the project's templates uploaded (make upload-templates)
+        settings = SendGridSettings(api_key=API_KEY, api_url=server.host)
+        upload(make_client(settings), settings)
         yield server
 
 
@@ -193,6 +199,8 @@ def test_a_failed_send_run_retried_from_the_api_completes_and_sends_each_message
     assert set(received.values()) == {1}
     assert len(received) == accepted == batch > 0 and in_doubt == 0
     assert all(key[1].startswith("nurture-") for key in received)
+    uploaded = {t.name: t.id for t in sendgrid.api.templates.values()}
+    assert {d.template_id for d in sendgrid.delivered} == {uploaded["crm-nurture-ja"]}  # read from SendGrid by name
     assert len(received) > delivered_before_retry
     assert not [d.email for d in sendgrid.delivered if d.email in published]  # no address in any artifact
 
