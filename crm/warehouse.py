@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS outbox.send_ledger (
     message_id    VARCHAR,
     run_id        VARCHAR,
     recorded_at   TIMESTAMP NOT NULL,
+    kind          VARCHAR,  -- nurture, new_position, reapply_notice, rejection, consent_renewal
+    variant       VARCHAR,  -- the A/B variant the person was sent (campaign_variant), null without variants
+    segment       VARCHAR,  -- the person's segment when the mail was sent
     PRIMARY KEY (candidate_id, campaign_id, step)
 );
 CREATE TABLE IF NOT EXISTS outbox.messages (
@@ -192,6 +195,16 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
 # imports nothing of ours): crm/__init__.py installs the erasure key function and the erasure list's migration.
 CONNECTION_SETUP: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 SCHEMA_MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
+
+
+def _send_ledger_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """A ledger from before issue 18 gains kind, variant and segment (null on its old rows), at the table's end
+    like in the DDL, so both layouts have one column order."""
+    for column in ("kind", "variant", "segment"):
+        con.execute(f"ALTER TABLE outbox.send_ledger ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+
+
+SCHEMA_MIGRATIONS.append(_send_ledger_columns)
 
 
 def resolve(path: str | Path) -> Path:

@@ -58,7 +58,7 @@ NURTURE = Campaign(
     # a second send step without a rebuild in between (or a crash after some batches) must not write
     # anyone twice or break the cap
     batch_sql="""
-        select b.candidate_id, b.email, b.display_name, b.segment as "group", b.campaign_id, b.step
+        select b.candidate_id, b.email, b.display_name, b.segment as "group", b.campaign_id, b.step, b.segment
         from marts.nurture_batch b
         where not exists (
                 select 1 from outbox.send_ledger l
@@ -122,7 +122,7 @@ def plan_batches(con, campaign: Campaign, as_of: date, settings: NurtureSettings
         campaign.batch_sql,
         [datetime.combine(as_of, datetime.min.time()), settings.frequency_cap_days] if capped else [],
     )
-    rows = [campaign.prepare(row) for row in rows_as_dicts(cursor)]
+    rows = [campaign.prepare({**row, "kind": campaign.kind}) for row in rows_as_dicts(cursor)]
     summary.already_sent = con.execute(campaign.already_sent_sql, [f"{as_of:%Y-%m}"] if capped else []).fetchone()[0]
     summary.capped = summary.audience - summary.already_sent - len(rows) if capped else 0
     grouped: dict[tuple[str, str], list[dict]] = {}

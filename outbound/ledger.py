@@ -29,7 +29,10 @@ def record_recipients(
     extra_sql: tuple[tuple[str, list], ...] = (),
 ) -> None:
     """One INSERT ... SELECT from an Arrow table (row-by-row executemany costs about a second per 1000 rows),
-    committed together with extra_sql and with the Career Relay links of the recipients that carry one."""
+    committed together with extra_sql and with the Career Relay links of the recipients that carry one.
+
+    Each recipient's `kind` (set from its campaign by plan_batches), `variant` (campaign_variant, may be absent)
+    and `segment` (at send time, may be absent) go to the ledger's columns of the same names."""
     recorded = now()
     n = len(recipients)
     ledger_rows = pa.table(  # noqa: F841 (read by DuckDB's replacement scan below)
@@ -43,12 +46,15 @@ def record_recipients(
             "message_id": pa.nulls(n, pa.string()),
             "run_id": [run_id] * n,
             "recorded_at": [recorded] * n,
+            "kind": pa.array([p.get("kind") for p in recipients], pa.string()),
+            "variant": pa.array([p.get("variant") or None for p in recipients], pa.string()),
+            "segment": pa.array([p.get("segment") for p in recipients], pa.string()),
         }
     )
     linked = [p for p in recipients if p.get("tracking_token")]
     link_rows = linked and links_table(linked, linked[0]["company_id"], "rejection_mail", batch_id, recorded)  # noqa: F841
     with transaction(con):
-        con.execute("INSERT INTO outbox.send_ledger SELECT * FROM ledger_rows")
+        con.execute("INSERT INTO outbox.send_ledger BY NAME SELECT * FROM ledger_rows")
         if linked:
             con.execute("INSERT INTO outbox.relay_links SELECT * FROM link_rows ON CONFLICT DO NOTHING")
         for sql, params in extra_sql:

@@ -199,14 +199,14 @@ ONE_BATCH_MEMBER = "(select min(candidate_id) from marts.nurture_batch)"
         (
             [
                 f"""insert into outbox.send_ledger select candidate_id, campaign_id, step, 'b0', 'outbox', 'written', null,
-          'r0', timestamp '2026-10-01' from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+          'r0', timestamp '2026-10-01', null, null, null from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
             ],
             "is_already_sent_this_campaign",
         ),
         (
             [
                 f"""insert into outbox.send_ledger select candidate_id, 'nurture-other-2026-11', '1', 'b0', 'outbox', 'written',
-          null, 'r0', timestamp '2026-11-20' from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
+          null, 'r0', timestamp '2026-11-20', null, null, null from marts.nurture_batch where candidate_id = {ONE_BATCH_MEMBER}"""
             ],
             "is_within_frequency_cap",
         ),
@@ -300,7 +300,7 @@ def _seed_outbound_batches(warehouse):
         (
             [
                 f"""insert into outbox.send_ledger select candidate_id, campaign_id, step, 'b0', 'outbox', 'written', null,
-          'r0', timestamp '2026-10-01' from marts.rejection_mail_batch where step = {ONE_REJECTION}"""
+          'r0', timestamp '2026-10-01', null, null, null from marts.rejection_mail_batch where step = {ONE_REJECTION}"""
             ],
             "rejection_mail_batch",
             "is_already_sent",

@@ -22,7 +22,7 @@ def _mark_half_sent(warehouse, batch_table: str) -> int:
         return con.execute(f"""
             insert into outbox.send_ledger
             select candidate_id, campaign_id, step, 'earlier-attempt', 'outbox', 'written', null, 'run-0',
-                   cast(now() at time zone 'UTC' as timestamp)
+                   cast(now() at time zone 'UTC' as timestamp), null, null, null
             from (select * from marts.{batch_table} order by candidate_id, step
                   limit (select count(*) // 2 from marts.{batch_table}))""").fetchone()[0]
 

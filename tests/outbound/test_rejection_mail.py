@@ -96,7 +96,7 @@ def test_the_frequency_cap_holds_across_campaigns(tmp_path):
         )
         con.execute(
             "insert into outbox.send_ledger select 'C' || i, 'rejection', 'greenhouse:' || i, 'b', 'outbox', "
-            "'written', null, 'r', ? from range(100, 110) t(i)",
+            "'written', null, 'r', ?, null, null, null from range(100, 110) t(i)",
             [datetime(2026, 11, 20)],
         )
     second = write_outbox(warehouse, tmp_path / "outbox", AS_OF, NURTURE)

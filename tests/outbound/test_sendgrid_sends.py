@@ -186,7 +186,7 @@ def test_in_doubt_sends_are_settled_from_the_event_webhook_and_the_rest_sent_onc
     with connect(warehouse) as con:
         con.execute(
             "insert into outbox.send_ledger select candidate_id, campaign_id, step, 'crashed', 'sendgrid', "
-            "'sending', null, 'r0', ? from marts.nurture_batch where candidate_id >= 'C000010'",
+            "'sending', null, 'r0', ?, null, null, null from marts.nurture_batch where candidate_id >= 'C000010'",
             [datetime.utcnow() - timedelta(minutes=50)],
         )
     plan = FailurePlan(script=["slow", "slow"], slow_seconds=1.0)

@@ -5,5 +5,8 @@ select
     batch_id,
     mode,
     status,
-    recorded_at
+    recorded_at,
+    kind,
+    variant,
+    segment
 from {{ source('outbox', 'send_ledger') }}
