@@ -20,8 +20,12 @@ Two halves, because a tracking token exists only once a rejection mail was sent:
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
+import hashlib
+import hmac
 import random
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -59,8 +63,6 @@ class RelayHistory:
 
     def write(self, out: Path) -> tuple[int, int]:
         """The registration report and the referrals file; returns how many rows each has."""
-        from outbound.relay_links import tracking_token
-
         settings = _settings()
         rng = random.Random(f"relay-{self.seed}")
         wanted = min(len(self.mailed), max(MIN_REGISTRATIONS, round(REGISTRATION_SHARE * len(self.mailed))))
@@ -77,7 +79,7 @@ class RelayHistory:
                 writer.writerow(
                     [
                         f"CR-REG-{number:05d}",
-                        tracking_token(settings.token_secret, settings.company_id, application_key),
+                        demo_tracking_token(settings.token_secret, settings.company_id, application_key),
                         settings.company_id,
                         moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     ]
@@ -136,6 +138,13 @@ class RelayHistory:
         return REFERRALS_TO_US
 
 
+def demo_tracking_token(secret: str, company_id: str, application_key: str) -> str:
+    """The token our rejection mail carries for this rejection: the same HMAC as outbound/relay_links.py's
+    tracking_token (connectors may not import outbound; tests/connectors/demo checks the two agree)."""
+    digest = hmac.new(secret.encode(), f"{company_id}\n{application_key}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:15]).decode().lower()
+
+
 def _settings():
     from connectors.sinks.career_relay.settings import CareerRelaySettings
 
@@ -156,7 +165,6 @@ def record_earlier_rejection_mails(warehouse: str | Path, history_end: date) -> 
     import pyarrow as pa
 
     from crm.warehouse import connect, transaction
-    from outbound.relay_links import links_table, tracking_token
 
     settings = _settings()
     with connect(warehouse) as con:
@@ -192,23 +200,18 @@ def record_earlier_rejection_mails(warehouse: str | Path, history_end: date) -> 
                 "segment": pa.nulls(len(rows), pa.string()),
             }
         )
-        link_rows = links_table(
-            [
-                {
-                    "candidate_id": candidate,
-                    "step": key,
-                    "tracking_token": tracking_token(settings.token_secret, settings.company_id, key),
-                }
-                for candidate, key, _ in rows
-            ],
-            settings.company_id,
-            "rejection_mail",
-            HISTORY_BATCH,
-            max(sent),
-        )
-        # each link issued with its own mail
-        link_rows = link_rows.set_column(
-            link_rows.schema.get_field_index("issued_at"), "issued_at", pa.array(sent, pa.timestamp("us"))
+        link_rows = pa.table(  # noqa: F841 (read by the SQL below); the columns of outbox.relay_links
+            {
+                "tracking_token": [
+                    demo_tracking_token(settings.token_secret, settings.company_id, key) for _, key, _ in rows
+                ],
+                "company_id": [settings.company_id] * len(rows),
+                "candidate_id": [candidate for candidate, _, _ in rows],
+                "application_key": [key for _, key, _ in rows],
+                "channel": ["rejection_mail"] * len(rows),
+                "batch_id": [HISTORY_BATCH] * len(rows),
+                "issued_at": pa.array(sent, pa.timestamp("us")),  # each link issued with its own mail
+            }
         )
         with transaction(con):
             con.execute("INSERT INTO outbox.send_ledger BY NAME SELECT * FROM ledger_rows ON CONFLICT DO NOTHING")
@@ -221,7 +224,6 @@ def prepare_demo_history(landing: str | Path, warehouse: str | Path, as_of: date
     record the rejection mails of its history. Nothing to do on a warehouse that has them already."""
     from connectors.common.landing import land_stream
     from connectors.sources import RAW_TABLES, all_streams
-    from crm.dbt_runner import run_dbt
     from crm.warehouse import connect, ensure_schema
 
     with connect(warehouse) as con:
@@ -230,7 +232,12 @@ def prepare_demo_history(landing: str | Path, warehouse: str | Path, as_of: date
             return 0
         for stream in all_streams(Path(landing)):
             land_stream(con, stream)
-    run_dbt(["run", "--select", "+rejections", "+candidates"], warehouse, as_of)
+    # dbt in its own process, as `make` runs it (connectors do not import the crm library beyond the warehouse)
+    subprocess.run(
+        [sys.executable, "-m", "crm.dbt_runner", "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]
+        + ["--", "run", "--select", "+rejections", "+candidates"],
+        check=True,
+    )
     return record_earlier_rejection_mails(warehouse, history_end)
 
 

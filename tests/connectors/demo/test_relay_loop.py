@@ -70,3 +70,11 @@ def test_the_demo_warehouse_earns_free_slots_and_relay_referrals_become_candidat
             con.execute("select max(value) from marts.kpi_monthly where kpi = 'relay_free_slots'").fetchone()[0]
             == slots
         )
+
+
+def test_the_demo_computes_tokens_exactly_as_our_rejection_mails_do():
+    from connectors.demo.relay import demo_tracking_token
+
+    for key in ("greenhouse:90000001", "greenhouse:90001234", "indeed:abc"):
+        assert demo_tracking_token("s3cret", "acme", key) == tracking_token("s3cret", "acme", key)
+    assert demo_tracking_token("s3cret", "acme", "greenhouse:1") != demo_tracking_token("other", "acme", "greenhouse:1")
