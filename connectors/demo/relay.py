@@ -95,6 +95,7 @@ class RelayHistory:
 
         folder = out / "career_relay" / "referrals"
         folder.mkdir(parents=True, exist_ok=True)
+        truth: list[tuple[str, str, str]] = []
         with open(folder / "referrals.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(
@@ -117,6 +118,7 @@ class RelayHistory:
             for number in range(1, REFERRALS_TO_US + 1):
                 # indexes far above any demo size: new people, not anyone the demo already has
                 person = make_person(900_000 + number, rng)
+                truth.append(("career_relay", f"CR-REF-{number:05d}", person.pid))
                 referred = after + timedelta(days=rng.randint(5, 25))
                 writer.writerow(
                     [
@@ -135,6 +137,10 @@ class RelayHistory:
                         "yes",
                     ]
                 )
+        # the ground truth lists them like every other source record (one person each)
+        if (out / "truth.csv").is_file():
+            with open(out / "truth.csv", "a", newline="", encoding="utf-8") as handle:
+                csv.writer(handle, lineterminator="\n").writerows(truth)
         return REFERRALS_TO_US
 
 
@@ -235,7 +241,8 @@ def prepare_demo_history(landing: str | Path, warehouse: str | Path, as_of: date
     # dbt in its own process, as `make` runs it (connectors do not import the crm library beyond the warehouse)
     subprocess.run(
         [sys.executable, "-m", "crm.dbt_runner", "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]
-        + ["--", "run", "--select", "+rejections", "+candidates"],
+        + ["--", "build", "--select", "+rejections", "+candidates"]
+        + ["--exclude", "resource_type:test", "resource_type:unit_test"],  # seeds and models; the pipeline tests
         check=True,
     )
     return record_earlier_rejection_mails(warehouse, history_end)
