@@ -325,7 +325,12 @@ def _share(successes: int, trials: int, rate: float | None, low: float | None, h
     """Counts beside the rate and its 95% interval: "1 of 3 · 33% (6%–79%)"."""
     if not trials:
         return "no mail"
-    return f"{successes:,} of {trials:,} · {rate:.0%} ({low:.0%}–{high:.0%})"
+    return f"{successes:,} of {trials:,} · {_pct(rate)} ({_pct(low)}–{_pct(high)})"
+
+
+def _pct(value: float) -> str:
+    """Whole percents, but a small share keeps a decimal: 0.4%, not 0%."""
+    return f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}"
 
 
 def _campaign_rows(data: ReportData) -> list[tuple]:
@@ -358,7 +363,11 @@ def _campaign_rows(data: ReportData) -> list[tuple]:
                 _share(opens, sends, open_rate, open_low, open_high),
                 _share(clicks, sends, click_rate, click_low, click_high),
                 _share(applications, sends, app_rate, app_low, app_high),
-                f"{winner} wins" if winner else "no winner yet",
+                f"{winner} wins"
+                if winner
+                else "one version: nothing to compare"
+                if variant == "none"
+                else "no winner yet",
             )
         )
     return rows
