@@ -10,6 +10,7 @@ from pathlib import Path
 
 from connectors.demo.__main__ import main as demo_main
 from connectors.demo.generator import generate
+from connectors.demo.relay import REFERRALS_TO_US
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -39,6 +40,9 @@ def _count_source_records(landing: Path) -> Counter:
         for path in agency.glob("*.csv"):
             with open(path, encoding=encoding, newline="") as fh:
                 counts[f"agency_{agency.name}"] += sum(1 for _ in csv.reader(fh)) - 1
+    for path in (landing / "career_relay" / "referrals").glob("*.csv"):  # Career Relay's referrals to us
+        with open(path, encoding="utf-8", newline="") as fh:
+            counts["career_relay"] += sum(1 for _ in csv.reader(fh)) - 1
     return counts
 
 
@@ -122,7 +126,7 @@ def test_the_realistic_options_withhold_contacts_make_households_and_let_records
         truth = {(r["source"], r["source_record_id"]): r["person_id"] for r in csv.DictReader(fh)}
     assert len(truth) == sum(_count_source_records(real).values())
     people = set(truth.values())
-    assert len(people) == 600
+    assert len(people) == 600 + REFERRALS_TO_US  # and the people Career Relay introduced (connectors/demo/relay.py)
 
     # one agency withholds every contact, the others some
     withheld = _agency_rows(real, "nihon_jinzai")
