@@ -35,6 +35,7 @@ demo: $(LANDING)/truth.csv
 # the demo generator writes whole files (beside the target, renamed at the end) before the run starts, so the
 # landing settle time (CRM_LANDING_STABLE_SECONDS, for files still arriving over SFTP/SMB) is not needed here
 run: $(STAMP) $(LANDING)/truth.csv
+	$(BIN)/python -m connectors.demo.relay --landing $(LANDING) --warehouse $(WAREHOUSE)  # the demo's earlier rejection mails (once)
 	CRM_LANDING_STABLE_SECONDS=$${CRM_LANDING_STABLE_SECONDS:-0} $(BIN)/python -m flows.pipeline --landing $(LANDING) --warehouse $(WAREHOUSE)
 
 # two workers (pytest-xdist): the expensive fixtures (the built demo warehouse, the Prefect test server) are

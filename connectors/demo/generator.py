@@ -17,6 +17,7 @@ from pathlib import Path
 from . import catalog, noise
 from .people import YEAR_START, Person, household, household_size, make_person, new_email, new_phone
 from .prospects import write_prospects
+from .relay import RelayHistory
 from .writers import CsvFile, JsonArray, JsonArrayPages, JsonLines, KeyedFiles
 
 GREENHOUSE_PAGE_SIZE = 5000
@@ -192,6 +193,7 @@ class DemoWriter:
         for opening in openings:
             self.by_family.setdefault(opening.family, []).append(opening)
         self.counts = Counts()
+        self.relay_history = RelayHistory(seed=0, history_end=DATA_END)  # generate() gives it the seed
         self.next_candidate_id = 70_000_000
         self.next_application_id = 90_000_000
         self.next_agency_row = {name: 0 for name in catalog.AGENCIES}
@@ -479,6 +481,7 @@ class DemoWriter:
         self.gh_candidates.write(candidate)
         for application in applications:
             self._scorecards(person, application)
+            self.relay_history.note_application(application, person.marketing_opt_in, email is not None)
             del application["_updated"]
             self.gh_applications.write(application)
             self.counts.applications += 1
@@ -834,6 +837,7 @@ def generate(people: int, seed: int, out: Path, options: DemoOptions | None = No
     writer = DemoWriter(
         out, rng, openings, side_rng=random.Random(f"side-{seed}"), options=options, option_rng=option_rng
     )
+    writer.relay_history = RelayHistory(seed=seed, history_end=DATA_END)
     try:
         writer.write_jobs()
         writer.write_jobs(make_new_openings(seed))
@@ -850,4 +854,5 @@ def generate(people: int, seed: int, out: Path, options: DemoOptions | None = No
         write_prospects(out, seed, people, writer.truth, writer.counts)
     finally:
         writer.close()
+    writer.relay_history.write(out)  # the Career Relay loop (connectors/demo/relay.py)
     return writer.counts

@@ -5,6 +5,7 @@ arrives and the next run counts it and sends nothing twice."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -203,7 +204,12 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week,
                 CareerRelaySettings().link_base
             )
     registrations = landing_copy / "career_relay" / "registrations" / "registrations-2026-11.csv"
-    registrations.parent.mkdir(parents=True)
+    registrations.parent.mkdir(parents=True, exist_ok=True)
+    # the demo's own report names rejection mails of its history, which this run did not record (make run does,
+    # connectors/demo/relay.py): ours only where this run's mail issued the same token
+    with open(registrations.parent / "registrations.csv", encoding="utf-8") as handle:
+        demo_tokens = {row["tracking_token"] for row in csv.DictReader(handle)}
+    ours = len(tokens) + len(demo_tokens & set(tokens))
     registrations.write_text(
         "registration_id,tracking_token,company_id,registered_at\n"
         + "".join(
@@ -220,10 +226,11 @@ def test_pipeline_runs_end_to_end_and_a_rerun_sends_nothing_twice(operator_week,
     with connect(warehouse, read_only=True) as con:
         credits = con.execute(
             "select referrals_to_date, operator_referrals_to_date, unmatched_referrals_to_date, "
-            "is_reconciled from marts.relay_credits where company_id = 'demo-company'"
+            "is_reconciled from marts.relay_credits where company_id = 'demo-company' order by month desc limit 1"
         ).fetchone()
-    assert credits == (len(tokens), len(tokens) + 1, 1, False)
-    assert f"credits: {len(tokens)} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
+    operator = len(tokens) + 1 + len(demo_tokens)
+    assert credits == (ours, operator, operator - ours, False)
+    assert f"credits: {ours} referrals" in rerun.text() and "do not match our tokens" in rerun.text()
 
     # nothing new since: the command answers in seconds, builds and sends nothing
     started = time.monotonic()

@@ -11,6 +11,7 @@ from pathlib import Path
 from connectors.demo.__main__ import main as demo_main
 from connectors.demo.generator import generate
 from connectors.demo.prospects import prospect_count
+from connectors.demo.relay import REFERRALS_TO_US
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -43,6 +44,9 @@ def _count_source_records(landing: Path) -> Counter:
     for path in (landing / "prospects").glob("*.csv"):  # sourced people who never applied (issue 18)
         with open(path, encoding="utf-8", newline="") as fh:
             counts["prospects"] += sum(1 for _ in csv.reader(fh)) - 1
+    for path in (landing / "career_relay" / "referrals").glob("*.csv"):  # Career Relay's referrals to us
+        with open(path, encoding="utf-8", newline="") as fh:
+            counts["career_relay"] += sum(1 for _ in csv.reader(fh)) - 1
     return counts
 
 
@@ -126,7 +130,9 @@ def test_the_realistic_options_withhold_contacts_make_households_and_let_records
         truth = {(r["source"], r["source_record_id"]): r["person_id"] for r in csv.DictReader(fh)}
     assert len(truth) == sum(_count_source_records(real).values())
     people = {person for (source, _), person in truth.items() if source != "prospects"}
-    assert len(people) == 600  # the demo's people; the prospects are people of their own besides them
+    # the demo's people and the people Career Relay introduced (connectors/demo/relay.py); the prospects are
+    # people of their own besides them
+    assert len(people) == 600 + REFERRALS_TO_US
     prospects = {person for (source, _), person in truth.items() if source == "prospects"}
     assert len(prospects) == prospect_count(600) and not prospects & people
 

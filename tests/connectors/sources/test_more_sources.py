@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from connectors.common.landing import land_stream
+from connectors.demo.relay import REFERRALS_TO_US
 from connectors.sources import RAW_TABLES, all_streams
 from crm.dbt_runner import run_dbt
 from crm.gates import run_gate
@@ -32,9 +33,9 @@ def write_extra_sources(landing: Path) -> None:
             FIXTURES / "greenhouse" / f"harvest_list_{kind}_response.json",
             landing / "ats" / "greenhouse" / f"{kind}_reference.json",
         )
-    relay = landing / "career_relay"
-    (relay / "referrals").mkdir(parents=True)
-    (relay / "registrations").mkdir(parents=True)
+    relay = landing / "career_relay"  # the demo has Career Relay files of its own (connectors/demo/relay.py)
+    (relay / "referrals").mkdir(parents=True, exist_ok=True)
+    (relay / "registrations").mkdir(parents=True, exist_ok=True)
     (relay / "referrals" / "2026-10.csv").write_text(
         "referral_id,family_name,given_name,email,phone,referred_at,marketing_opt_in,third_party_consent\n"
         "CR1,山田,花子,hanako.yamada@example.jp,090-1111-2222,2026/10/01,yes,yes\n",
@@ -115,7 +116,8 @@ def test_reference_samples_and_new_sources_land_build_and_reach_the_crosswalk(la
         prospect = con.execute("""select c.is_marketing_opt_in, c.phone from marts.candidates c
                                   join marts.candidate_crosswalk x using (candidate_id)
                                   where x.source = 'prospects' order by c.is_marketing_opt_in""").fetchall()
-    assert by_source["lever"] == 3 and by_source["career_relay"] == 1 and by_source["prospects"] == 2
+    # one Career Relay referral written here beside the demo's own
+    assert by_source["lever"] == 3 and by_source["career_relay"] == 1 + REFERRALS_TO_US and by_source["prospects"] == 2
     assert by_source["ats_hrmos"] == 2
     assert ("Smith", "Shane", "shane@exampleq3.com") in lever
     assert set(statuses["career_relay"]) == {"referred"}

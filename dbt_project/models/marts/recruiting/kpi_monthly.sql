@@ -6,6 +6,7 @@
     hires                  hired applications (by applied month)
     referral_hire_share    share of hires that came through an agency, a referral source or Career Relay
     talent_pool_hire_share share of hires who were in the talent pool before (rejected, declined or prospect)
+    relay_hire_share       share of hires introduced to us by Career Relay (channel 'Career Relay')
     open_rate, click_rate  human opens / clicks per delivered mail (machine and bot opens excluded), by
                            campaign in `channel` (e.g. nurture-2026-05-engineering)
     segment_open_rate,     the same by the recipient’s segment in `channel` (marts.segments.segment_key,
@@ -15,6 +16,9 @@
     duplicate_rate         share of a source’s records that belong to a person other records also describe
     relay_referrals        registrations at Career Relay through our links (marts.relay_credits);
                            relay_free_slots: slots earned so far (1 per 10)
+
+    target, target_direction, is_on_target: the team's target for the KPI (seeds/kpi_targets.csv) and
+    whether the value meets it (at_least: value >= target; at_most: value <= target); empty without either.
 -#}
 
 with applications as (
@@ -40,7 +44,8 @@ app_facts as (
         applications.status,
         earlier_closed.first_closed_date is not null
         and earlier_closed.first_closed_date < cast(applications.applied_at as date) as is_reapplication,
-        applications.channel in ('Agency', 'Career Relay', 'Referral', 'Employee referral') as is_referral
+        applications.channel in ('Agency', 'Career Relay', 'Referral', 'Employee referral') as is_referral,
+        applications.channel = 'Career Relay' as is_relay
     from applications
     left join earlier_closed on earlier_closed.candidate_id = applications.candidate_id
 ),
@@ -88,6 +93,15 @@ app_kpis as (
         {{ channel_expr }} as channel,
         'talent_pool_hire_share' as kpi,
         count(case when status = 'hired' and is_reapplication then 1 end) as numerator,
+        count(case when status = 'hired' then 1 end) as denominator
+    from app_facts
+    group by month, {{ channel_expr }}
+    union all
+    select
+        month,
+        {{ channel_expr }} as channel,
+        'relay_hire_share' as kpi,
+        count(case when status = 'hired' and is_relay then 1 end) as numerator,
         count(case when status = 'hired' then 1 end) as denominator
     from app_facts
     group by month, {{ channel_expr }}
@@ -278,17 +292,36 @@ all_kpis as (
     select * from duplicate_kpis
     union all
     select * from relay_kpis
+),
+
+valued as (
+    select
+        cast(month as date) as month,
+        channel,
+        kpi,
+        numerator,
+        denominator,
+        case
+            when denominator is null then numerator
+            when denominator = 0 then null
+            else numerator / denominator
+        end as value
+    from all_kpis
 )
 
 select
-    cast(month as date) as month,
-    channel,
-    kpi,
-    numerator,
-    denominator,
+    valued.month,
+    valued.channel,
+    valued.kpi,
+    valued.numerator,
+    valued.denominator,
+    valued.value,
+    targets.target,
+    targets.direction as target_direction,
     case
-        when denominator is null then numerator
-        when denominator = 0 then null
-        else numerator / denominator
-    end as value
-from all_kpis
+        when targets.target is null or valued.value is null then null
+        when targets.direction = 'at_most' then valued.value <= targets.target
+        else valued.value >= targets.target
+    end as is_on_target
+from valued
+left join {{ ref('kpi_targets') }} as targets on targets.kpi = valued.kpi
