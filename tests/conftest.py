@@ -142,8 +142,43 @@ def no_event_loop_left_running(request):
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=180):
+    # 20 s on an idle machine; over 180 s with five test suites and benchmarks sharing 2 cores (load 30): the
+    # first test of the worker failed on the start, not on what it tests
+    with prefect_test_harness(server_startup_timeout=600):
         yield
+
+
+# The slowest work first (longest processing time first): with two workers, the long tests start at once and
+# the many short ones fill in around them, so both workers finish together. The first worker builds the session
+# warehouse for the deployment test while the second runs the operator week (test_pipeline.py builds its own),
+# so neither waits on the other's lock.
+# Paths are relative to the repository; anything not named here keeps the collection order.
+SLOWEST_FIRST = (
+    "tests/flows/test_deployments.py",
+    "tests/flows/test_pipeline.py",
+    "tests/connectors/sources/test_more_sources.py",
+    "tests/dbt/test_identity_resolution.py",
+    "tests/crm/test_dbt_runner.py",
+    "tests/connectors/sources/test_stream_contract.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    """Tests that share a module-scoped fixture run on one xdist worker (an `xdist_group` per module, which
+    `--dist loadgroup` honours), so the fixture is made once per session instead of once per worker; then the
+    slowest modules go first (pyproject: `--dist loadgroup --no-loadscope-reorder` keeps this order)."""
+    for item in items:
+        fixture_defs = getattr(item, "_fixtureinfo", None)
+        scopes = {d.scope for defs in (fixture_defs.name2fixturedefs.values() if fixture_defs else []) for d in defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return SLOWEST_FIRST.index(path) if path in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest stays in collection order
 
 
 def pytest_sessionfinish(session, exitstatus):

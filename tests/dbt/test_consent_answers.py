@@ -34,7 +34,9 @@ def read_answer(tmp_path_factory):
     """answer text -> (consent_answer, is_unrecognised_answer), through the SQL dbt compiles from the macros."""
     from dbt.cli.main import dbtRunner
 
-    warehouse = tmp_path_factory.mktemp("consent") / "compile.duckdb"
+    # named like every other test warehouse: the parsed project is cached per database name (crm.dbt_runner),
+    # so another name would parse it again here and again in the next test
+    warehouse = tmp_path_factory.mktemp("consent") / "warehouse.duckdb"
     inline = (
         "select {{ consent_answer('answer') }} as consent, {{ is_unrecognised_answer('answer') }} as unrecognised "
         "from answers"
