@@ -20,7 +20,9 @@ dedupe:
   deterministic rules, u by random sampling, m by expectation-maximisation on two blocking rules, term
   frequencies on names; then predict and clustering at the same 0.8 threshold. Training is timed too.
 
-Both are scored against the truth: pairwise precision, recall and F1, and B-cubed F1.
+Both are scored against the truth: pairwise precision, recall and F1, and B-cubed F1. For ours, the missed true
+pairs are also classified (dedupe_metrics.missed_pairs): never compared, scored below review, scored for review,
+or matched and split by the chain guard, and whether the never-compared ones share anything but the name.
 Targets (issue 17): F1 at least Splink's on each FEBRL set, >= 0.99 on the realistic demo at 100k and 1M;
 faster than Splink's wall time at 1M, within 4 GB.
 """
