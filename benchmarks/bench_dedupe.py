@@ -119,7 +119,6 @@ def _splink_settings():
             block_on("postal_code", "street_number"),
             block_on("family_block", "postal_code"),
             block_on("given_block", "postal_code"),
-            block_on("name_reading_key", "email_beginning"),
         ],
         comparisons=[
             cl.CustomComparison(
@@ -210,7 +209,6 @@ def run_splink(warehouse: Path) -> dict:
     con.execute(
         "create table records as select * exclude (node_id), node_id as unique_id, "
         "right(email_local, 6) || '@' || email_domain as email_ending, "
-        "left(email_local, 6) || '@' || email_domain as email_beginning, "
         "coalesce(family_reading, family_key) as family_block, coalesce(given_reading, given_key) as given_block "
         "from wh.intermediate.int_candidate_match_keys"
     )

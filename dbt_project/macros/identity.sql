@@ -8,9 +8,8 @@
     find people in sources that withhold contacts: a name part and the birth date (the other part may be
     mistyped), the street address, or the name and the city or the wished job (job boards give no birth date, and
     skills change); and, for a record without a birth date whose name has a typo, the postal code with the street
-    number (the street name may be mistyped or written otherwise) or with one part of the name; the name with
-    the beginning of the email finds an email mistyped near its end, which the email ending misses. New rules
-    go last: a pair keeps the first rule that found it. -#}
+    number (the street name may be mistyped or written otherwise) or with one part of the name. New rules go
+    last: a pair keeps the first rule that found it. -#}
 {% macro blocking_rules() -%}
     {{ return([
         ('same_email', "email_canonical"),
@@ -28,7 +27,6 @@
         ('same_postal_code_and_street_number', "postal_code || '|' || street_number"),
         ('same_family_name_and_postal_code', "coalesce(family_reading, family_key) || '|' || postal_code"),
         ('same_given_name_and_postal_code', "coalesce(given_reading, given_key) || '|' || postal_code"),
-        ('same_name_and_email_beginning', "name_reading_key || '|' || left(email_local, 6) || '@' || email_domain"),
     ]) }}
 {%- endmacro %}
 
