@@ -76,3 +76,74 @@ def accuracy(con, truth_csv: Path, predicted_sql: str) -> Accuracy:
         bcubed_recall=br,
         bcubed_f1=_f1(bp, br),
     )
+
+
+@dataclass(frozen=True)
+class MissedPairs:
+    """Why true pairs were not put together: never compared (no blocking rule), compared and scored below the
+    review threshold, scored for review (between review and match threshold), or scored a match and still
+    apart (the chain guard split them); and what the never-compared pairs share."""
+
+    missed: int
+    never_compared: int
+    below_review: int
+    review: int
+    matched_but_split: int
+    never_compared_sharing_only_name: int
+    never_compared_sharing_nothing: int
+
+
+def missed_pairs(con, truth_csv: Path) -> MissedPairs:
+    """Classifies the missed true pairs of a warehouse built by the dedupe models (intermediate schema)."""
+    row = con.execute(
+        f"""
+        with truth as (
+            select keys.node_id, t.person_id
+            from read_csv('{truth_csv}', all_varchar = true) as t
+            inner join intermediate.int_candidate_match_keys as keys
+                on keys.record_key = t.source || ':' || t.source_record_id
+        ),
+        clustered as (
+            select keys.node_id, c.candidate_id
+            from intermediate.int_candidate_records_clustered as c
+            inner join intermediate.int_candidate_match_keys as keys using (record_key)
+        ),
+        missed as (
+            select a.node_id as l, b.node_id as r
+            from truth as a
+            inner join truth as b on b.person_id = a.person_id and b.node_id > a.node_id
+            inner join clustered as ca on ca.node_id = a.node_id
+            inner join clustered as cb on cb.node_id = b.node_id
+            where ca.candidate_id <> cb.candidate_id
+        ),
+        classed as (
+            select
+                missed.*,
+                pairs.node_id_l is not null as compared,
+                coalesce(matches.decision, 'no_match') as decision,
+                coalesce(kl.email_canonical = kr.email_canonical, false)
+                or coalesce(kl.phone in (kr.phone, kr.phone2) or kl.phone2 = kr.phone, false)
+                or coalesce(kl.birth_date = kr.birth_date, false)
+                or coalesce(kl.postal_code = kr.postal_code, false)
+                or coalesce(kl.street_number = kr.street_number and kl.street_name = kr.street_name, false)
+                    as shares_identifier,
+                coalesce(kl.name_reading_key = kr.name_reading_key, false) as shares_name
+            from missed
+            left join intermediate.int_candidate_pairs as pairs on pairs.node_id_l = missed.l and pairs.node_id_r = missed.r
+            left join intermediate.int_candidate_matches as matches
+                on matches.node_id_l = missed.l and matches.node_id_r = missed.r
+            inner join intermediate.int_candidate_match_keys as kl on kl.node_id = missed.l
+            inner join intermediate.int_candidate_match_keys as kr on kr.node_id = missed.r
+        )
+        select
+            count(*),
+            count(*) filter (where not compared),
+            count(*) filter (where compared and decision = 'no_match'),
+            count(*) filter (where compared and decision = 'review'),
+            count(*) filter (where compared and decision = 'match'),
+            count(*) filter (where not compared and shares_name and not shares_identifier),
+            count(*) filter (where not compared and not shares_name and not shares_identifier)
+        from classed
+        """
+    ).fetchone()
+    return MissedPairs(*(int(v or 0) for v in row))

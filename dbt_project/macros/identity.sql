@@ -4,10 +4,12 @@
 {#- The blocking rules: records are only compared when they share one of these keys, so the number of
     comparisons grows with the data, not with its square. A key shared by more records than
     var('blocking_max_block_size') says nothing about a person (a company switchboard number, a
-    placeholder email) and is skipped; int_candidate_blocking_stats shows how many. The last five rules
+    placeholder email) and is skipped; int_candidate_blocking_stats shows how many. The last eight rules
     find people in sources that withhold contacts: a name part and the birth date (the other part may be
     mistyped), the street address, or the name and the city or the wished job (job boards give no birth date, and
-    skills change). -#}
+    skills change); and, for a record without a birth date whose name has a typo, the postal code with the street
+    number (the street name may be mistyped or written otherwise) or with one part of the name. New rules go
+    last: a pair keeps the first rule that found it. -#}
 {% macro blocking_rules() -%}
     {{ return([
         ('same_email', "email_canonical"),
@@ -22,6 +24,9 @@
         ('same_street_address', "street_number || '|' || street_name"),
         ('same_name_and_city', "name_reading_key || '|' || locality"),
         ('same_name_and_job', "name_reading_key || '|' || job_type_key"),
+        ('same_postal_code_and_street_number', "postal_code || '|' || street_number"),
+        ('same_family_name_and_postal_code', "coalesce(family_reading, family_key) || '|' || postal_code"),
+        ('same_given_name_and_postal_code', "coalesce(given_reading, given_key) || '|' || postal_code"),
     ]) }}
 {%- endmacro %}
 
@@ -31,7 +36,11 @@
     common name in a big city with a common job is shared by dozens of strangers, and comparing them all
     costs millions of pairs for next to no found people. Every other rule: var('blocking_max_block_size'). -#}
 {% macro blocking_rule_max_block_sizes() -%}
-    {{ return({'same_street_address': 12, 'same_name_and_city': 10, 'same_name_and_job': 10}) }}
+    {{ return({
+        'same_street_address': 12, 'same_name_and_city': 10, 'same_name_and_job': 10,
+        'same_postal_code_and_street_number': 12, 'same_family_name_and_postal_code': 12,
+        'same_given_name_and_postal_code': 12,
+    }) }}
 {%- endmacro %}
 
 {#- SQL for the largest block of the rule numbered rule_order_expr (its place in blocking_rules()). -#}
