@@ -48,12 +48,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-/tmp/crm-lint.duckdb} ../$(BIN)/sqlfluff lint models macros tests --processes 2
+	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-$(CURDIR)/.lint.duckdb} ../$(BIN)/sqlfluff lint models macros tests --processes 2
 
 format: $(STAMP)  ## apply ruff's and sqlfluff's fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-/tmp/crm-lint.duckdb} ../$(BIN)/sqlfluff fix models macros tests --processes 2
+	cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-$(CURDIR)/.lint.duckdb} ../$(BIN)/sqlfluff fix models macros tests --processes 2
 
 docs: $(STAMP)  ## dbt docs generate against the warehouse (run `make run` first), into data/dbt/<warehouse>/
 	$(BIN)/python -m crm.dbt_runner --warehouse $(WAREHOUSE) docs generate
