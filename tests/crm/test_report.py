@@ -190,13 +190,13 @@ def test_human_labels_instead_of_codes(report_page):
     assert "rejected_before" not in text and "past_applicant" not in text
 
 
-def test_month_axis_fills_gaps_and_ends_with_the_run_month():
+def test_month_axis_fills_gaps_and_ends_with_the_run_month(browser):  # browser: the module holds one (conftest)
     axis = month_axis([date(2026, 1, 1), date(2026, 3, 1)], date(2026, 5, 10))
     assert axis == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)]
     assert month_axis([], date(2026, 5, 10)) == [date(2026, 5, 1)]
 
 
-def test_segment_labels_are_words():
+def test_segment_labels_are_words(browser):
     assert segment_label("unknown × unknown × unknown × applied_before") == (
         "job family not given, region not given, experience not given, applied before"
     )

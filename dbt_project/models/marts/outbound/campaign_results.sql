@@ -1,9 +1,9 @@
-{#- contract: one row per (campaign, segment, variant): what the mail did. sends are the ledger's rows
+{#- contract: one row per (campaign, segment, variant): what the mail did. sends are the ledger’s rows
     written to the outbox or accepted by SendGrid; opens and clicks the mails a person opened or clicked
     (machine opens and interest within var('bot_interaction_seconds') of delivery excluded); applications
     the mails whose recipient applied within 30 days. Each rate comes with its Wilson 95% interval, and a
     variant is the winner of its campaign (and segment) only when its click-rate interval lies wholly above
-    every other variant's. segment 'all' is the whole campaign; any other segment is the one the ledger
+    every other variant’s. segment 'all' is the whole campaign; any other segment is the one the ledger
     recorded for the recipient at send time, not the one they are in today. -#}
 {%- set bot_seconds = var('bot_interaction_seconds') -%}
 {%- set metric = var('campaign_winner_metric', 'click') -%}
@@ -17,7 +17,7 @@ with sends as (
         coalesce(ledger.variant, 'none') as variant,
         coalesce(ledger.segment, 'unknown') as segment,
         ledger.recorded_at as sent_at,
-        -- the same person's next mail of the campaign: events after it belong to that one
+        -- the same person’s next mail of the campaign: events after it belong to that one
         lead(ledger.recorded_at) over (
             partition by ledger.candidate_id, ledger.campaign_id
             order by ledger.recorded_at, ledger.step
@@ -184,7 +184,7 @@ rates as (
     from counts
 ),
 
--- a variant wins when its interval's low end is above every other variant's high end
+-- a variant wins when its interval’s low end is above every other variant’s high end
 winners as (
     select
         rates.campaign_id,

@@ -17,7 +17,7 @@
     relay_referrals        registrations at Career Relay through our links (marts.relay_credits);
                            relay_free_slots: slots earned so far (1 per 10)
 
-    target, target_direction, is_on_target: the team's target for the KPI (seeds/kpi_targets.csv) and
+    target, target_direction, is_on_target: the team’s target for the KPI (seeds/kpi_targets.csv) and
     whether the value meets it (at_least: value >= target; at_most: value <= target); empty without either.
 -#}
 
