@@ -10,6 +10,7 @@ waiting for the server: planning batches, building bodies with the SDK helpers, 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from datetime import date
@@ -21,26 +22,25 @@ from connectors.sinks.sendgrid.settings import SendGridSettings
 from connectors.sources import RAW_TABLES
 from crm.warehouse import connect, ensure_schema
 from outbound.sendgrid_sends import send_nurture_sendgrid
-from tests.sendgrid_server import API_KEY, MailSendServer
+from tests.outbound.nurture_marts import create_nurture_marts
+from tests.servers.sendgrid_server import API_KEY, MailSendServer
 
 
 def _warehouse(folder: Path, recipients: int) -> Path:
     warehouse = folder / "warehouse.duckdb"
     with connect(warehouse) as con:
         ensure_schema(con, RAW_TABLES)
-        con.execute("create schema if not exists marts")
-        con.execute(
-            """create table marts.nurture_audience as
-                       select 'C' || lpad(cast(i as varchar), 7, '0') as candidate_id,
-                              (['engineering', 'sales', 'data', 'design'])[1 + i % 4] as segment
-                       from range(?) t(i)""",
+        create_nurture_marts(
+            con,
+            """select 'C' || lpad(cast(i as varchar), 7, '0') as candidate_id,
+                      'person' || lpad(cast(i as varchar), 7, '0') || '@example.jp' as email,
+                      '候補者' as display_name,
+                      (['engineering', 'sales', 'data', 'design'])[1 + i % 4] as segment,
+                      'nurture-' || (['engineering', 'sales', 'data', 'design'])[1 + i % 4] as campaign_id,
+                      '2026-11' as step
+               from range(?) t(i)""",
             [recipients],
         )
-        con.execute("""create table marts.nurture_batch as
-                       select candidate_id, 'person' || substr(candidate_id, 2) || '@example.jp' as email,
-                              '候補者' as display_name, segment, 'nurture-2026-11-' || segment as campaign_id,
-                              '1' as step
-                       from marts.nurture_audience""")
     return warehouse
 
 
@@ -48,6 +48,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipients", type=int, default=100_000)
     args = parser.parse_args()
+    # the test server has no template store: pin the id instead of reading it from the Templates API
+    os.environ.setdefault("SENDGRID_NURTURE_TEMPLATE_ID", "d-00000000000000000000000000000001")
     waited = 0.0
     original = client_module.post_mail
 

@@ -99,7 +99,8 @@ def test_dbt_warnings_are_read_from_the_build_that_reported_them(built_warehouse
 
     warehouse, summary = built_warehouse
     warned = dbt_warnings(str(warehouse), "run_results.json", summary.invocation_id)
-    assert any(w.startswith("candidate_records_newest_within_90_days: Got 1 result") for w in warned), warned
+    # the small demo has sources whose newest record is over 90 days old (how many depends on the demo's size)
+    assert any(w.startswith("candidate_records_newest_within_90_days: Got ") for w in warned), warned
     assert dbt_warnings(str(warehouse), "run_results.json", "another-invocation") == []
 
 
