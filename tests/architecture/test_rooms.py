@@ -15,7 +15,8 @@ ALLOWED = {
     "connectors": ("crm.warehouse",),
     "expectations": ("connectors.sources",),
     "outbound": ("connectors", "crm.warehouse"),
-    "crm": ("connectors", "outbound.settings", "expectations"),
+    # the outbound settings and the campaign catalogue are configuration (the catalogue is checked before a build)
+    "crm": ("connectors", "outbound.settings", "outbound.catalogue", "expectations"),
     "flows": ("crm", "outbound", "connectors", "expectations"),
 }
 

@@ -32,10 +32,10 @@ class SenderSettings:
         default_factory=lambda: _env("SENDGRID_REJECTION_TEMPLATE_ID", "d-00000000000000000000000000000002")
     )
     new_position_template_id: str = field(
-        default_factory=lambda: _env("SENDGRID_NEW_POSITION_TEMPLATE_ID", "d-00000000000000000000000000000003")
+        default_factory=lambda: _env("SENDGRID_NEW_POSITION_TEMPLATE_ID", "d-00000000000000000000000000000004")
     )
     reapply_notice_template_id: str = field(
-        default_factory=lambda: _env("SENDGRID_REAPPLY_NOTICE_TEMPLATE_ID", "d-00000000000000000000000000000004")
+        default_factory=lambda: _env("SENDGRID_REAPPLY_NOTICE_TEMPLATE_ID", "d-00000000000000000000000000000005")
     )
     careers_url: str = field(default_factory=lambda: _env("CRM_CAREERS_URL", "https://example.co.jp/careers"))
     # the List-Unsubscribe header (RFC 8058 one-click): a page that takes a POST and unsubscribes the candidate

@@ -1,5 +1,5 @@
 {#- The catalogue row (seeds/campaigns.csv) of a re-engagement kind (new_position, reapply_notice) as a select of
-    at most one row: campaign_name (the ledger's campaign_id), variants ('a|b' or blank: macro
+    at most one row: campaign_name (the ledger’s campaign_id), variants ('a|b' or blank: macro
     campaign_variant), frequency_cap_days (no mail of any kind within this many days before) and histories
     (the talent-pool statuses it may go to, '|'-separated, blank: any; macro catalogue_rule_holds). The
     active campaign of the kind with the lowest priority (ties by name); none active: no row, no mail. -#}

@@ -74,7 +74,7 @@
 
 
 {#- We mailed the person, any campaign, within var('nurture_frequency_cap_days') days before the run date, or
-    within `cap_days` days (a SQL expression, e.g. the batch row's frequency_cap_days from the campaign catalogue)
+    within `cap_days` days (a SQL expression, e.g. the batch row’s frequency_cap_days from the campaign catalogue)
     when it is given (recorded before `recorded_before` when it is given, as in was_mailed). -#}
 {% macro was_mailed_within_frequency_cap(candidate_id, recorded_before=none, cap_days=none) -%}
     {%- set days = (var('nurture_frequency_cap_days') | int) if cap_days is none else '(' ~ cap_days ~ ')' -%}
@@ -111,7 +111,7 @@
     the send ledger’s rules of that campaign), referral (a provision of personal data to Career Relay). `row`
     is the batch row’s alias (candidate_id, email, campaign_id, step, application_key, consent_reference;
     batch_built_at for the send ledger’s rules; frequency_cap_days for nurture, new_position and
-    reapply_notice, the campaign's cap from the catalogue), `person` the alias of its marts.candidates row. -#}
+    reapply_notice, the campaign’s cap from the catalogue), `person` the alias of its marts.candidates row. -#}
 {% macro mail_rules(kind, row, person) -%}
     {%- set rules = [
         ('has_email', row ~ '.email is not null', true),
@@ -135,7 +135,7 @@
             ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', none, row ~ '.batch_built_at'), false),
         ]) -%}
     {%- elif kind in ('new_position', 'reapply_notice') -%}
-        {#- once per (person, job) or per rejection: the step is the job id or the rejected application's key -#}
+        {#- once per (person, job) or per rejection: the step is the job id or the rejected application’s key -#}
         {%- do rules.extend([
             ('is_already_sent', was_mailed(row ~ '.campaign_id', row ~ '.step', row ~ '.candidate_id',
                 row ~ '.batch_built_at'), false),

@@ -49,7 +49,8 @@ def test_demo_lands_completely_and_second_run_loads_nothing(landing_copy, tmp_pa
         candidates = con.execute("""
             select (select count(*) from raw.greenhouse_candidates) + (select count(*) from raw.indeed_applications)
                  + (select count(*) from raw.agency_candidates)
-                 + (select count(*) from raw.career_relay_referrals)""").fetchone()[0]
+                 + (select count(*) from raw.career_relay_referrals)
+                 + (select count(*) from raw.prospects)""").fetchone()[0]
     assert candidates == truth_rows
     assert_reconciled(warehouse)
     second = land_all(landing_copy, warehouse)

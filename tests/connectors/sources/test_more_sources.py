@@ -8,12 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from connectors.common.landing import land_stream
+from connectors.demo.prospects import prospect_count
 from connectors.demo.relay import REFERRALS_TO_US
 from connectors.sources import RAW_TABLES, all_streams
 from crm.dbt_runner import run_dbt
 from crm.gates import run_gate
 from crm.warehouse import connect, ensure_schema
-from tests.conftest import FIXTURES
+from tests.conftest import DEMO_PEOPLE, FIXTURES
 
 
 def write_extra_sources(landing: Path) -> None:
@@ -77,7 +78,7 @@ def write_extra_sources(landing: Path) -> None:
     unmapped = landing / "ats" / "csv" / "unmapped_ats"
     unmapped.mkdir(parents=True)
     (unmapped / "export.csv").write_text("id,name\n1,x\n", encoding="utf-8")
-    (landing / "prospects").mkdir()
+    (landing / "prospects").mkdir(exist_ok=True)  # the demo writes prospects of its own
     (landing / "prospects" / "linkedin.csv").write_text(
         "name,profile_url,email,phone,skills,channel,found_at,consent\n"
         "佐藤 一郎,https://linkedin.example/in/ichiro,,,Python,linkedin,2026-09-01,not_asked\n"
@@ -117,9 +118,15 @@ def test_reference_samples_and_new_sources_land_build_and_reach_the_crosswalk(la
         ).fetchone()[0]
         prospect = con.execute("""select c.is_marketing_opt_in, c.phone from marts.candidates c
                                   join marts.candidate_crosswalk x using (candidate_id)
-                                  where x.source = 'prospects' order by c.is_marketing_opt_in""").fetchall()
+                                  join staging.stg_prospects__prospects p using (source_record_id)
+                                  where x.source = 'prospects' and p.profile_url like 'https://linkedin.example/%'
+                                  order by c.is_marketing_opt_in""").fetchall()
     # one Career Relay referral written here beside the demo's own
-    assert by_source["lever"] == 3 and by_source["career_relay"] == 1 + REFERRALS_TO_US and by_source["prospects"] == 2
+    assert (
+        by_source["lever"] == 3
+        and by_source["career_relay"] == 1 + REFERRALS_TO_US
+        and by_source["prospects"] == 2 + prospect_count(DEMO_PEOPLE)
+    )
     assert by_source["ats_hrmos"] == 2
     assert ("Smith", "Shane", "shane@exampleq3.com") in lever
     assert set(statuses["career_relay"]) == {"referred"}

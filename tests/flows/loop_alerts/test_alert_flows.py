@@ -179,9 +179,14 @@ def test_a_bounce_landed_after_the_build_stops_the_alerts_and_nothing_is_sent(lo
     assert kinds <= {"reapply_notice"}
 
 
-def test_sendgrid_mode_delivers_each_alert_and_notice_once_through_the_local_server(loop_copy):
+def test_sendgrid_mode_delivers_each_alert_and_notice_once_through_the_local_server(loop_copy, monkeypatch):
     """The same batches through the real SDK to the local SendGrid server (which validates each request): every
-    (person, job) and every rejection once, a second run sends nothing."""
+    (person, job) and every rejection once, a second run sends nothing. The template ids are pinned (the local
+    mail server has no template store; reading them from the Templates API is tested in tests/outbound)."""
+    from tests.outbound.conftest import PINNED_TEMPLATE_IDS
+
+    for name, value in PINNED_TEMPLATE_IDS.items():
+        monkeypatch.setenv(name, value)
     from connectors.common.http import Backoff
     from connectors.sinks.sendgrid.settings import SendGridSettings
     from outbound.campaigns import CAMPAIGNS

@@ -1,6 +1,6 @@
 {#- The open jobs a nurture mail lists: every job posting open on the run date (posted, not yet expired), the
     same test marts.segments uses for "a job of the family is open". The send step puts up to three of them in
-    each mail, those in the person's job family (any family for people whose family is unknown), nearest first. -#}
+    each mail, those in the person’s job family (any family for people whose family is unknown), nearest first. -#}
 
 with postings as (
     select * from {{ ref('stg_jobs__job_postings') }}

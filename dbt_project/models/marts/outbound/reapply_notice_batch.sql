@@ -4,7 +4,7 @@
     one job of their family is open, gets one mail saying they may apply again, with their best open matches
     (reapply_notice_batch_jobs, at most 3). People who declined an offer are eligible at once (their
     reapply_eligible_date is the day they declined). Once per rejection: the ledger step is the rejected (or
-    declined) application's key. The rules of macros/outbound/may_be_mailed.sql (kind reapply_notice) decide
+    declined) application’s key. The rules of macros/outbound/may_be_mailed.sql (kind reapply_notice) decide
     who may be mailed; the send gate checks the same rules (reapply_notice_batch_checks). -#}
 {%- set as_of = "cast('" ~ var('as_of_date') ~ "' as date)" -%}
 
