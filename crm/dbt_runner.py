@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import threading
 import uuid
@@ -219,8 +220,7 @@ def next_dbt_command(warehouse: str | Path, as_of: date) -> tuple[list[str], dic
         "vars": dbt_vars(warehouse, as_of),
         "data": data_fingerprint(warehouse),
     }
-    path = target_dir(warehouse) / BUILD_STATE
-    last = json.loads(path.read_text()) if path.is_file() else {}
+    last = _read_build_state(target_dir(warehouse) / BUILD_STATE)
     retry = (
         last.get("outcome") == "failed"
         and {k: last.get(k) for k in state} == state
@@ -232,6 +232,22 @@ def next_dbt_command(warehouse: str | Path, as_of: date) -> tuple[list[str], dic
     return (["retry"] if retry else ["build", "--exclude", "test_type:unit"]), state
 
 
+def _read_build_state(path: Path) -> dict:
+    """The last build's state; none (so a full build) when missing or cut short by a crash of an older version."""
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        return {}
+
+
+def _write_build_state(path: Path, state: dict) -> None:
+    """Whole or not at all: written beside the file, then renamed over it (a rename is atomic), so a process
+    killed mid-write leaves the previous state, never half a file."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(state))
+    os.replace(partial, path)
+
+
 def build_or_retry(warehouse: str | Path, as_of: date) -> DbtSummary:
     """Build, or resume this warehouse's failed build with `dbt retry`: only the nodes that errored or were
     skipped run again, under the project as it is now (a fixed model or test). A data fix arrives as a new
@@ -240,13 +256,13 @@ def build_or_retry(warehouse: str | Path, as_of: date) -> DbtSummary:
     command, state = next_dbt_command(warehouse, as_of)
     path = target_dir(warehouse) / BUILD_STATE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({**state, "outcome": "running", "attempt": uuid.uuid4().hex}))
+    _write_build_state(path, {**state, "outcome": "running", "attempt": uuid.uuid4().hex})
     try:
         summary = run_dbt(command, warehouse, as_of)
     except DbtFailed:
-        path.write_text(json.dumps({**state, "outcome": "failed", "invocation_id": _run_results_invocation(warehouse)}))
+        _write_build_state(path, {**state, "outcome": "failed", "invocation_id": _run_results_invocation(warehouse)})
         raise
-    path.write_text(json.dumps({**state, "outcome": "succeeded", "invocation_id": summary.invocation_id}))
+    _write_build_state(path, {**state, "outcome": "succeeded", "invocation_id": summary.invocation_id})
     return summary
 
 

@@ -48,6 +48,20 @@ def test_a_build_killed_mid_way_is_rebuilt_in_full(warehouse_copy, tmp_path):
     assert command[0] == "build"
 
 
+def test_a_build_state_cut_short_by_a_crash_means_a_full_build(tmp_path):
+    """A process killed while writing last_build.json (a full disk, a crash) must not stop the next run."""
+    from connectors.sources import RAW_TABLES
+    from crm.warehouse import ensure_schema
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with connect(warehouse) as con:
+        ensure_schema(con, RAW_TABLES)
+    state = target_dir(warehouse) / BUILD_STATE
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text('{"warehouse": "/x", "outcome": "fai')
+    assert next_dbt_command(warehouse, AS_OF)[0][0] == "build"
+
+
 def test_each_warehouse_has_its_own_dbt_state(tmp_path):
     first, second = tmp_path / "a" / "warehouse.duckdb", tmp_path / "b" / "warehouse.duckdb"
     assert target_dir(first) != target_dir(second)
