@@ -179,3 +179,16 @@
     {{ expression }} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- The body of a send gate’s view (marts/outbound/<batch>_checks): each row of `batch_model` with every rule
+    of `kind` evaluated now, one column per rule, keyed by `keys` (the columns the gate names a row by). -#}
+{% macro gate_checks(kind, batch_model, keys=['candidate_id']) -%}
+select
+    {%- for key in keys %}
+    batch.{{ key }},
+    {%- endfor %}
+    {{ rule_columns(kind, 'batch', 'candidates') }}
+from {{ ref(batch_model) }} as batch
+left join {{ ref('candidates') }} as candidates on candidates.candidate_id = batch.candidate_id
+{%- endmacro %}

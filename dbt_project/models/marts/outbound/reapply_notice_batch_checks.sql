@@ -4,9 +4,4 @@
     (expectations/suites.py) names the candidate ids of the rows a rule stops. -#}
 {{ config(materialized='view') }}
 
-select
-    batch.candidate_id,
-    batch.step,
-    {{ rule_columns('reapply_notice', 'batch', 'candidates') }}
-from {{ ref('reapply_notice_batch') }} as batch
-left join {{ ref('candidates') }} as candidates on candidates.candidate_id = batch.candidate_id
+{{ gate_checks('reapply_notice', 'reapply_notice_batch', ['candidate_id', 'step']) }}

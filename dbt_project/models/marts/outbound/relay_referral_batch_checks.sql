@@ -4,8 +4,4 @@
     (expectations/suites.py) names the candidate ids of the rows a rule stops. -#}
 {{ config(materialized='view') }}
 
-select
-    batch.candidate_id,
-    {{ rule_columns('referral', 'batch', 'candidates') }}
-from {{ ref('relay_referral_batch') }} as batch
-left join {{ ref('candidates') }} as candidates on candidates.candidate_id = batch.candidate_id
+{{ gate_checks('referral', 'relay_referral_batch') }}
