@@ -108,7 +108,7 @@ def project_fingerprint() -> str:
 
 def _manifest(warehouse: str | Path, as_of: date):
     """The parsed project for this warehouse's database name (dbt-duckdb names the database after the file),
-    parsed on first use in this process and whenever the project files change."""
+    parsed on first use of that name in this process and whenever the project files change."""
     from dbt.cli.main import dbtRunner
 
     key = (resolve(warehouse).stem, project_fingerprint())
@@ -116,8 +116,9 @@ def _manifest(warehouse: str | Path, as_of: date):
         result = dbtRunner().invoke(dbt_args(["parse"], warehouse, as_of))
         if not result.success:
             raise DbtFailed(f"dbt could not parse the project: {result.exception}")
-        _MANIFESTS.clear()  # an older parse of a changed project is never used again
-        _MANIFESTS[key] = result.result
+        for stale in [k for k in _MANIFESTS if k[1] != key[1]]:
+            del _MANIFESTS[stale]  # an older parse of a changed project is never used again
+        _MANIFESTS[key] = result.result  # kept beside other names' parses: alternating names parses once each
     return _MANIFESTS[key]
 
 

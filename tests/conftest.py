@@ -21,6 +21,10 @@ os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.3"
 os.environ.pop("PREFECT_API_URL", None)
 os.environ["CRM_GX_ROOT"] = str(Path(_PREFECT_HOME) / "gx_project")
 os.environ.setdefault("CRM_LANDING_STABLE_SECONDS", "0")  # files written by a test land at once (default 60 s)
+# GX in memory, no Data Docs: rebuilding the Data Docs after every checkpoint re-renders every validation the
+# session has stored, so it grew slower with each gate. The tests that check the Data Docs ask for the file
+# context (test_pipeline's operator week, test_gates, test_site).
+os.environ.setdefault("CRM_GX_CONTEXT", "ephemeral")
 
 import pytest  # noqa: E402
 

@@ -66,3 +66,26 @@ def test_each_warehouse_has_its_own_dbt_state(tmp_path):
     first, second = tmp_path / "a" / "warehouse.duckdb", tmp_path / "b" / "warehouse.duckdb"
     assert target_dir(first) != target_dir(second)
     assert target_dir(first).parent.parent == first.parent  # beside the warehouse, not in the checkout
+
+
+def test_the_project_is_parsed_once_per_warehouse_name_in_a_process(tmp_path, monkeypatch):
+    """Warehouses named alike share one parse; a second name gets its own and does not evict the first (a
+    process that alternates between two names parsed the project again on every switch: 15 s each)."""
+    from dbt.cli.main import dbtRunner
+
+    from crm import dbt_runner
+
+    parses = []
+    real_invoke = dbtRunner.invoke
+
+    def counting_invoke(self, args, **kwargs):
+        if args and args[0] == "parse":
+            parses.append(args)
+        return real_invoke(self, args, **kwargs)
+
+    monkeypatch.setattr(dbt_runner, "_MANIFESTS", {})
+    monkeypatch.setattr(dbtRunner, "invoke", counting_invoke)
+    for stem in ("alpha", "beta", "alpha", "beta"):
+        assert dbt_runner._manifest(tmp_path / stem / f"{stem}.duckdb", AS_OF) is not None
+    assert dbt_runner._manifest(tmp_path / "elsewhere" / "alpha.duckdb", AS_OF) is not None
+    assert len(parses) == 2

@@ -1,6 +1,6 @@
 """One test per blocking rule: seed the violation, the gate (or, for a model invariant, the dbt test) fails
-and names it, nothing is sent. The gates run with an ephemeral GX context (tests/crm/conftest.py) except
-the one test that builds the Data Docs."""
+and names it, nothing is sent. The gates run with an ephemeral GX context (the tests' default, tests/conftest.py)
+except the one test that builds the Data Docs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.dbt_runner import DbtFailed, run_dbt
+from crm.dbt_runner import DbtFailed, run_dbt, target_dir
 from crm.erasure_keys import sql_keyed_hash
 from crm.gates import run_gate
 from crm.warehouse import connect
@@ -150,8 +150,11 @@ def test_a_seeded_violation_fails_its_gate_by_name(warehouse_copy, stage, statem
     ],
     ids=lambda v: v if isinstance(v, str) and " " not in v else None,
 )
-def test_a_seeded_violation_fails_its_dbt_test_by_name(warehouse_copy, statements, dbt_test):
-    run_dbt(["test", "--select", dbt_test], warehouse_copy, AS_OF)  # passes before the violation
+def test_a_seeded_violation_fails_its_dbt_test_by_name(built_warehouse, warehouse_copy, statements, dbt_test):
+    # it passed before the violation: in the session's build of this very warehouse (its run_results.json)
+    session_build = json.loads((target_dir(built_warehouse[0]) / "run_results.json").read_text())
+    assert session_build["args"]["which"] == "build"
+    assert [r["status"] for r in session_build["results"] if r["unique_id"].split(".")[2] == dbt_test] == ["pass"]
     mutate(warehouse_copy, *statements)
     with pytest.raises(DbtFailed) as failed:
         run_dbt(["test", "--select", dbt_test], warehouse_copy, AS_OF)

@@ -42,7 +42,11 @@ def test_a_cannot_link_decision_splits_the_pair_and_its_guard_fails_until_it_doe
 
     # the next build (the seed table as the reviewer left it) keeps them apart, and the guard passes
     rebuilt = run_dbt(
-        ["build", "--select", "int_candidate_matches+", "--exclude", "resource_type:seed"], warehouse_copy, AS_OF
+        # the path from the matches to the crosswalk and the candidates (what the decision changes, the guard reads)
+        ["build", "--select", "int_candidate_matches+,+candidates", "--exclude", "resource_type:seed"]
+        + ["--indirect-selection", "cautious"],
+        warehouse_copy,
+        AS_OF,
     )
     assert rebuilt.success, rebuilt.failures
     with connect(warehouse_copy, read_only=True) as con:

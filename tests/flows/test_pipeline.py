@@ -67,13 +67,15 @@ def operator_week(prefect_harness, demo_landing, tmp_path_factory):
             record["emails"] = record.pop("email_addresses")
         page.write_text(json.dumps(records, ensure_ascii=False))
 
-    failed = run(landing, tmp_path)
-    outbox_after_failure = outbox_bodies(tmp_path)
-    rerun_unfixed = run(landing, tmp_path)
-    outbox_after_rerun = outbox_bodies(tmp_path)
-    for page, content in originals.items():
-        page.write_bytes(content)
-    fixed = run(landing, tmp_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_GX_CONTEXT", "file")  # what production runs: the gates publish their Data Docs
+        failed = run(landing, tmp_path)
+        outbox_after_failure = outbox_bodies(tmp_path)
+        rerun_unfixed = run(landing, tmp_path)
+        outbox_after_rerun = outbox_bodies(tmp_path)
+        for page, content in originals.items():
+            page.write_bytes(content)
+        fixed = run(landing, tmp_path)
     return SimpleNamespace(
         landing=landing,
         tmp_path=tmp_path,
