@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml requirements.lock
 		|| { echo "error: $(VENV) is not Python 3.11: remove it and set PYTHON=/path/to/python3.11"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	@echo "installing the locked dependencies into $(VENV) (first time: about a minute)"
-	$(BIN)/uv pip install --python $(BIN)/python -r requirements.lock
+	@# --compile-bytecode: .pyc files written once here; without them every process (the flow, dbt, each test
+	@# worker) compiles every imported module again when PYTHONDONTWRITEBYTECODE is set, as on the shared machine
+	$(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
